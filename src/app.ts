@@ -1,0 +1,159 @@
+/**
+ * Builds the Fastify app: security and parsing plugins in a fixed order, the council and
+ * staff context, then each module's routes, then error handling.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import type { Services } from './container.ts';
+import './web/types.ts';
+import { registerAccountRoutes, accountPaths } from './modules/accounts/index.ts';
+import { registerAuth, sessionCookie } from './web/auth.ts';
+import { rewriteCouncilPrefix, councilSlugFromPath } from './web/council-context.ts';
+import { registerErrorHandlers, sendError } from './web/errors.ts';
+import { registerHealth } from './web/health.ts';
+import { makeRender } from './web/render.ts';
+import { createViews, govukAssets } from './web/views.ts';
+import { moduleCatalogue } from './web/catalogue.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const gazetteerAttribution =
+  'Contains OS data © Crown copyright and database right 2025. Contains Royal Mail data © Royal Mail copyright and database right 2025. Contains National Statistics data © Crown copyright and database right 2025.';
+
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const { config, log } = services;
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    logController: { requestIdLogLabel: 'requestId' },
+    trustProxy: config.trustProxy,
+    bodyLimit: 2 * 1024 * 1024,
+    rewriteUrl: rewriteCouncilPrefix,
+  });
+
+  // Parsing and security, in this order: cookies before CSRF, helmet before any page.
+  await app.register(formbody, { bodyLimit: 1024 * 1024 });
+  await app.register(cookie, { secret: services.secretKeys.map((k) => k.toString('hex')) });
+  await app.register(helmet, {
+    enableCSPNonces: true,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        // Local installs run on plain http; a reverse proxy adds HTTPS and HSTS.
+        upgradeInsecureRequests: null,
+      },
+    },
+    strictTransportSecurity: config.secureCookies ? undefined : false,
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'ts_csrf',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: config.secureCookies, path: '/' },
+    getToken: (request) => {
+      const body = request.body as Record<string, unknown> | undefined;
+      return typeof body?._csrf === 'string' ? body._csrf : (request.headers['x-csrf-token'] as string | undefined);
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Townsquare API',
+        version: '1',
+        description:
+          'The JSON API of a Townsquare council. Authenticate with a personal API token: `Authorization: Bearer ts_...`. Errors are RFC 9457 problem details.',
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Personal API token' } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  // Static files need no council and no session.
+  await app.register(fastifyStatic, {
+    root: govukAssets,
+    prefix: '/assets/',
+    allowedPath: (p) => /^\/(assets\/|govuk-frontend\.min\.(css|js)(\.map)?$)/.test(p),
+    decorateReply: false,
+    maxAge: '1d',
+  });
+  await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/public/', decorateReply: false, maxAge: '1h' });
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/assets') || route.url.startsWith('/public')) {
+      route.config = { ...(route.config as object), isCouncilFree: true };
+    }
+  });
+
+  // Which council, then who.
+  app.decorateRequest('council', undefined as never);
+  app.decorateRequest('basePath', '');
+  app.addHook('onRequest', async (request, reply) => {
+    const slug = councilSlugFromPath(request.raw);
+    if (request.routeOptions.config.isCouncilFree && !slug) return;
+    const council = slug
+      ? await services.councils.findBySlug(slug)
+      : ((await services.councils.findByHost(request.hostname)) ??
+        (await services.councils.findBySlug(config.defaultCouncil)));
+    if (!council) return sendError(request, reply, 404, 'There is no council at this address.');
+    request.council = council;
+    request.basePath = slug ? `/c/${slug}` : '';
+  });
+  registerAuth(app, services.accounts);
+
+  // CSRF on every state-changing page request. The API authenticates by bearer token only,
+  // so a browser cannot be tricked into sending credentials to it.
+  app.addHook('preHandler', (request, reply, done) => {
+    const isUnsafe = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
+    if (!isUnsafe || request.url.startsWith('/api/')) return done();
+    app.csrfProtection(request, reply, done);
+  });
+
+  const views = createViews({ isDevelopment: process.env.NODE_ENV === 'development' });
+  app.decorateReply('render', makeRender(views, { attribution: '' }));
+
+  registerHealth(app, services.db.app);
+  registerErrorHandlers(app);
+
+  // Public site.
+  app.get('/', async (_request, reply) =>
+    reply.render('public/home.njk', { pageTitle: 'Home', sections: moduleCatalogue.public }),
+  );
+  app.get('/accessibility', async (_request, reply) =>
+    reply.render('public/accessibility.njk', { pageTitle: 'Accessibility statement' }),
+  );
+
+  // Modules.
+  registerAccountRoutes(app, {
+    accounts: services.accounts,
+    sessionCookie,
+    secureCookies: config.secureCookies,
+    modules: moduleCatalogue.staff,
+  });
+
+  app.get('/api/v1/openapi.json', { config: { isCouncilFree: true }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  void accountPaths;
+  return app;
+}

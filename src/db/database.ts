@@ -1,0 +1,69 @@
+/**
+ * Connections. Two Kysely instances share one server:
+ * - `app`: every connection switches to the role townsquare_app, which row-level security
+ *   binds to the council named by `withCouncil`. Request handlers and jobs use this.
+ * - `system`: the connecting (owner) role, for migrations and the few cross-council reads
+ *   (finding a council by host name, housekeeping jobs).
+ */
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+// Return bigint ids (audit events) as strings and keep timestamps as Date.
+pg.types.setTypeParser(20, (v) => v);
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+export type Databases = {
+  app: Db;
+  system: Db;
+  appPool: pg.Pool;
+  systemPool: pg.Pool;
+  url: string;
+  close: () => Promise<void>;
+};
+
+export function createDatabases(url: string, opts: { appPoolSize?: number } = {}): Databases {
+  const systemPool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
+  // The role is a start-up parameter, not a later SET ROLE: a connection that cannot take
+  // it fails to open, so no query can ever run with the owner's rights by mistake.
+  const appPool = new pg.Pool({
+    connectionString: url,
+    options: '-c role=townsquare_app',
+    max: opts.appPoolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+  });
+  // Errors on idle clients (the server restarting) must not crash the process; the pool
+  // replaces the client and /readyz reports the outage.
+  appPool.on('error', () => undefined);
+  systemPool.on('error', () => undefined);
+  const app = new Kysely<Database>({ dialect: new PostgresDialect({ pool: appPool }) });
+  const system = new Kysely<Database>({ dialect: new PostgresDialect({ pool: systemPool }) });
+  return {
+    app,
+    system,
+    appPool,
+    systemPool,
+    url,
+    close: async () => {
+      await app.destroy();
+      await system.destroy();
+    },
+  };
+}
+
+/**
+ * Runs `fn` in a transaction bound to one council: row-level security then shows and
+ * accepts only that council's rows.
+ * @example await withCouncil(db.app, councilId, (tx) => tx.selectFrom('users').selectAll().execute())
+ */
+export async function withCouncil<T>(db: Db, councilId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (tx) => {
+    await sql`SELECT set_config('app.council_id', ${councilId}, true)`.execute(tx);
+    return fn(tx);
+  });
+}
+
+export { sql };

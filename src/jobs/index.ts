@@ -1,0 +1,1 @@
+export { JobQueue, defineJob, type JobDefinition, type AnyJobDefinition, type JobContext } from './job-queue.ts';

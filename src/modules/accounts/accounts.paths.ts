@@ -1,0 +1,16 @@
+export const accountPaths = {
+  signIn: '/staff/sign-in',
+  signOut: '/staff/sign-out',
+  dashboard: '/staff',
+  account: '/staff/account',
+  password: '/staff/account/password',
+  tokens: '/staff/account/tokens',
+  revokeToken: '/staff/account/tokens/:tokenId/revoke',
+  users: '/staff/users',
+  newUser: '/staff/users/new',
+  user: '/staff/users/:userId',
+  audit: '/staff/audit',
+  apiMe: '/api/v1/me',
+  apiAudit: '/api/v1/audit-events',
+  apiUsers: '/api/v1/users',
+} as const;

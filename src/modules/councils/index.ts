@@ -1,0 +1,1 @@
+export { CouncilsService, CouncilsError, type Council, type CouncilSettings } from './councils.service.ts';
