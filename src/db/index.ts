@@ -8,7 +8,7 @@ import { createDatabases, type Databases } from './database.ts';
 import { startEmbeddedPostgres } from './embedded.ts';
 import { migrate } from './migrate.ts';
 
-export { withCouncil, sql, type Db, type Tx, type Databases } from './database.ts';
+export { withCouncil, sql, createDatabases, type Db, type Tx, type Databases } from './database.ts';
 export { migrate, listMigrations, MigrationError } from './migrate.ts';
 export { startEmbeddedPostgres } from './embedded.ts';
 export type { Database } from './schema.ts';

@@ -3,11 +3,15 @@
 -- application role sees only rows of the council named in the transaction-local setting
 -- app.council_id, and a query without that setting sees nothing.
 
+-- Roles are shared by every database of a server; two databases migrating at once may race
+-- to create it, and that is fine.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'townsquare_app') THEN
     CREATE ROLE townsquare_app NOLOGIN NOBYPASSRLS;
   END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL;
 END $$;
 -- The connecting user switches to townsquare_app for application queries (SET ROLE).
 DO $$
