@@ -71,10 +71,49 @@ export interface AuditEventsTable {
   created_at: Generated<Date>;
 }
 
+export interface ChannelAccountsTable {
+  id: Generated<string>;
+  council_id: string;
+  kind: string;
+  name: string;
+  handle: string | null;
+  external_id: string | null;
+  settings: Json;
+  credentials: string;
+  status: Generated<string>;
+  token_expires_at: Date | null;
+  last_success_at: Date | null;
+  last_error_at: Date | null;
+  last_error: string | null;
+  rate_limit_remaining: number | null;
+  rate_limit_reset_at: Date | null;
+  inbound_cursor: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  disconnected_at: Date | null;
+}
+
+export interface InboundEventsTable {
+  id: Generated<string>;
+  council_id: string;
+  channel_account_id: string | null;
+  channel_kind: string;
+  external_id: string;
+  payload: Json | null;
+  raw_text: string | null;
+  status: Generated<string>;
+  error: string | null;
+  received_at: Generated<Date>;
+  processed_at: Date | null;
+}
+
 export interface Database {
   councils: CouncilsTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;
+  channel_accounts: ChannelAccountsTable;
+  inbound_events: InboundEventsTable;
 }
