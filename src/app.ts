@@ -15,7 +15,8 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import type { Services } from './container.ts';
 import './web/types.ts';
-import { registerAccountRoutes, accountPaths } from './modules/accounts/index.ts';
+import { registerAccountRoutes } from './modules/accounts/index.ts';
+import { registerChannelRoutes } from './modules/channels/index.ts';
 import { registerAuth, sessionCookie } from './web/auth.ts';
 import { rewriteCouncilPrefix, councilSlugFromPath } from './web/council-context.ts';
 import { registerErrorHandlers, sendError } from './web/errors.ts';
@@ -69,7 +70,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: config.secureCookies, path: '/' },
     getToken: (request) => {
       const body = request.body as Record<string, unknown> | undefined;
-      return typeof body?._csrf === 'string' ? body._csrf : (request.headers['x-csrf-token'] as string | undefined);
+      return typeof body?._csrf === 'string'
+        ? body._csrf
+        : (request.headers['x-csrf-token'] as string | undefined);
     },
   });
   await app.register(swagger, {
@@ -90,14 +93,21 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   });
 
   // Static files need no council and no session.
+  // govuk-frontend's CSS asks for /assets/fonts/...; the files are in dist/govuk/assets/fonts,
+  // beside (not under) the compiled CSS and JS in dist/govuk, so both folders serve /assets/.
   await app.register(fastifyStatic, {
-    root: govukAssets,
+    root: [path.join(govukAssets, 'assets'), govukAssets],
     prefix: '/assets/',
-    allowedPath: (p) => /^\/(assets\/|govuk-frontend\.min\.(css|js)(\.map)?$)/.test(p),
+    allowedPath: (p) => /^\/(fonts\/|images\/|govuk-frontend\.min\.(css|js)(\.map)?$)/.test(p),
     decorateReply: false,
     maxAge: '1d',
   });
-  await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/public/', decorateReply: false, maxAge: '1h' });
+  await app.register(fastifyStatic, {
+    root: path.join(root, 'public'),
+    prefix: '/public/',
+    decorateReply: false,
+    maxAge: '1h',
+  });
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/assets') || route.url.startsWith('/public')) {
       route.config = { ...(route.config as object), isCouncilFree: true };
@@ -149,10 +159,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     secureCookies: config.secureCookies,
     modules: moduleCatalogue.staff,
   });
+  registerChannelRoutes(app, { accounts: services.channelAccounts, registry: services.connectors });
 
   app.get('/api/v1/openapi.json', { config: { isCouncilFree: true }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
-  void accountPaths;
   return app;
 }

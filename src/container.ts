@@ -8,6 +8,8 @@ import { openDatabase, type OpenDatabase } from './db/index.ts';
 import { JobQueue, type AnyJobDefinition } from './jobs/index.ts';
 import { AccountsService } from './modules/accounts/index.ts';
 import { CouncilsService } from './modules/councils/index.ts';
+import { ChannelAccountsService, CredentialBox, type ConnectorRegistry } from './modules/channels/index.ts';
+import { createConnectorRegistry } from './connectors.ts';
 import { housekeepingJobs } from './housekeeping.ts';
 import { loadSecretKeys } from './secrets.ts';
 
@@ -18,6 +20,8 @@ export type Services = {
   secretKeys: readonly Buffer[];
   councils: CouncilsService;
   accounts: AccountsService;
+  connectors: ConnectorRegistry;
+  channelAccounts: ChannelAccountsService;
   jobs: JobQueue;
   close: () => Promise<void>;
 };
@@ -27,6 +31,8 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
   const secretKeys = await loadSecretKeys(config, log);
   const councils = new CouncilsService(database.app, database.system);
   const accounts = new AccountsService(database.app, { sessionHours: config.sessionHours });
+  const connectors = createConnectorRegistry();
+  const channelAccounts = new ChannelAccountsService(database.app, new CredentialBox(secretKeys), connectors);
   const definitions: AnyJobDefinition[] = [...housekeepingJobs({ councils, accounts })];
   const jobs = new JobQueue({ url: database.url, log, definitions });
   return {
@@ -36,6 +42,8 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
     secretKeys,
     councils,
     accounts,
+    connectors,
+    channelAccounts,
     jobs,
     close: async () => {
       await jobs.stop();

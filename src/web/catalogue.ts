@@ -17,7 +17,7 @@ export const moduleCatalogue: { public: Entry[]; staff: Entry[] } = {
     { name: 'Inbox', description: 'Every message from residents on every channel, triaged and routed.' },
     { name: 'Publishing', description: 'Compose, approve and schedule posts to every channel.' },
     { name: 'Meetings', description: 'Agendas, live questions and the public wall.' },
-    { name: 'Channels', description: 'Connected social media, email and SMS accounts.' },
+    { name: 'Channels', description: 'Connected social media, email and SMS accounts.', path: '/staff/channels' },
     { name: 'Insights', description: 'Volumes, sentiment, response times and satisfaction.' },
     { name: 'Users', description: 'Who has access and with which role.', path: '/staff/users' },
     { name: 'Audit log', description: 'Every change made by staff.', path: '/staff/audit' },

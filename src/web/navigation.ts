@@ -8,6 +8,7 @@ type NavItem = { text: string; path: string; permission?: Permission };
 
 export const staffNavItems: NavItem[] = [
   { text: 'Dashboard', path: '/staff' },
+  { text: 'Channels', path: '/staff/channels', permission: 'channels.manage' },
   { text: 'Users', path: '/staff/users', permission: 'users.manage' },
   { text: 'Audit log', path: '/staff/audit', permission: 'audit.read' },
   { text: 'Your account', path: '/staff/account' },

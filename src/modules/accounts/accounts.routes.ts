@@ -46,7 +46,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
   // Sign in ---------------------------------------------------------------------------------
   app.get(paths.signIn, async (request, reply) => {
     if (request.staff) return reply.redirect(`${request.basePath}${paths.dashboard}`, 303);
-    return reply.render('accounts/views/sign-in.njk', { pageTitle: 'Sign in', values: {}, errors: {} });
+    return reply.render('accounts/views/sign-in.njk', { pageTitle: 'Sign in', values: {}, errors: {}, flash: notice(request) });
   });
 
   app.post(

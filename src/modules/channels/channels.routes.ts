@@ -1,0 +1,140 @@
+/**
+ * Staff console: connect, inspect and disconnect the council's channel accounts.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorList, field } from '../../web/forms.ts';
+import type { Actor } from '../accounts/index.ts';
+import { ChannelAccountError, type ChannelAccountsService } from './accounts.service.ts';
+import { channelPaths as paths } from './channels.paths.ts';
+import type { ChannelKind } from './port.ts';
+import type { ConnectorRegistry } from './registry.ts';
+
+function actorOf(request: FastifyRequest): Actor {
+  const s = request.staff!;
+  return { councilId: request.council.id, userId: s.id, label: s.email, requestId: request.id };
+}
+
+const notices: Record<string, string> = {
+  connected: 'The account is connected',
+  reconnected: 'The account is reconnected',
+  disconnected: 'The account is disconnected and its credentials are deleted',
+};
+
+function readFields(body: unknown, registry: ConnectorRegistry, kind: string) {
+  const settings: Record<string, string> = {};
+  const credentials: Record<string, string> = {};
+  const def = registry.definition(kind as ChannelKind);
+  for (const f of def?.fields ?? []) (f.isSecret ? credentials : settings)[f.name] = field(body, f.name).trim();
+  return { settings, credentials };
+}
+
+export function registerChannelRoutes(
+  app: FastifyInstance,
+  opts: { accounts: ChannelAccountsService; registry: ConnectorRegistry },
+): void {
+  const { accounts, registry } = opts;
+  const guard = { preHandler: app.requireStaff('channels.manage') };
+  const kindItems = (selected?: string) =>
+    registry.list().map((d) => ({ value: d.kind, text: d.label, hint: { text: d.howToConnect }, checked: d.kind === selected }));
+
+  app.get(paths.list, guard, async (request, reply) => {
+    const done = (request.query as Record<string, unknown>).done;
+    return reply.render('channels/views/list.njk', {
+      pageTitle: 'Channels',
+      accounts: await accounts.list(request.council.id),
+      labels: Object.fromEntries(registry.list().map((d) => [d.kind, d.label])),
+      flash: typeof done === 'string' ? notices[done] : undefined,
+    });
+  });
+
+  app.get(paths.connect, guard, async (request, reply) => {
+    const kind = field(request.query, 'kind');
+    const def = registry.definition(kind as ChannelKind);
+    return reply.render('channels/views/connect.njk', {
+      pageTitle: def ? `Connect ${def.label}` : 'Connect an account',
+      kindItems: kindItems(kind),
+      definition: def,
+      values: {},
+      errors: {},
+    });
+  });
+
+  app.post(paths.connect, guard, async (request, reply) => {
+    const kind = field(request.body, 'kind');
+    const name = field(request.body, 'name');
+    const def = registry.definition(kind as ChannelKind);
+    const { settings, credentials } = readFields(request.body, registry, kind);
+    try {
+      if (!def) throw new ChannelAccountError('validation', { kind: 'Select a network' });
+      await accounts.connect(actorOf(request), { kind, name, settings, credentials });
+    } catch (error) {
+      if (!(error instanceof ChannelAccountError) || error.kind === 'not_found') throw error;
+      reply.code(400);
+      return reply.render('channels/views/connect.njk', {
+        pageTitle: def ? `Connect ${def.label}` : 'Connect an account',
+        kindItems: kindItems(kind),
+        definition: def,
+        // Secrets are never echoed back into the page.
+        values: { name, ...settings },
+        errors: error.fieldErrors,
+        errorList: errorList(error.fieldErrors, ['kind', 'name', ...(def?.fields.map((f) => f.name) ?? []), 'credentials']),
+      });
+    }
+    return reply.redirect(`${request.basePath}${paths.list}?done=connected`, 303);
+  });
+
+  app.get<{ Params: { accountId: string } }>(paths.account, guard, async (request, reply) => {
+    const account = await accounts.get(request.council.id, request.params.accountId).catch((error: unknown) => {
+      if (error instanceof ChannelAccountError && error.kind === 'not_found') return undefined;
+      throw error;
+    });
+    if (!account) return reply.callNotFound();
+    return reply.render('channels/views/account.njk', {
+      pageTitle: account.name,
+      account,
+      definition: registry.definition(account.kind),
+      errors: {},
+    });
+  });
+
+  app.post<{ Params: { accountId: string } }>(paths.reconnect, guard, async (request, reply) => {
+    const account = await accounts.get(request.council.id, request.params.accountId).catch(() => undefined);
+    if (!account) return reply.callNotFound();
+    const { credentials } = readFields(request.body, registry, account.kind);
+    try {
+      await accounts.reconnect(actorOf(request), account.id, credentials);
+    } catch (error) {
+      if (!(error instanceof ChannelAccountError) || error.kind === 'not_found') throw error;
+      reply.code(400);
+      return reply.render('channels/views/account.njk', {
+        pageTitle: account.name,
+        account,
+        definition: registry.definition(account.kind),
+        errors: error.fieldErrors,
+        errorList: errorList(error.fieldErrors),
+      });
+    }
+    return reply.redirect(`${request.basePath}${paths.list}?done=reconnected`, 303);
+  });
+
+  app.post<{ Params: { accountId: string } }>(paths.disconnect, guard, async (request, reply) => {
+    try {
+      await accounts.disconnect(actorOf(request), request.params.accountId);
+    } catch (error) {
+      if (error instanceof ChannelAccountError && error.kind === 'not_found') return reply.callNotFound();
+      throw error;
+    }
+    return reply.redirect(`${request.basePath}${paths.list}?done=disconnected`, 303);
+  });
+
+  app.get(
+    paths.apiList,
+    {
+      preHandler: app.requireStaff('channels.manage'),
+      schema: { summary: 'List connected channel accounts with their health', tags: ['channels'] },
+    },
+    async (request) => ({
+      items: (await accounts.list(request.council.id)).map(({ councilId: _c, settings: _s, ...a }) => a),
+    }),
+  );
+}
