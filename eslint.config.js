@@ -16,9 +16,9 @@ export default tseslint.config(
       '@typescript-eslint/ban-ts-comment': 'error',
     },
   },
+  // Modules talk to each other only through their public index.ts.
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/modules/*/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -28,8 +28,36 @@ export default tseslint.config(
               regex: '^(\\.\\./)+modules/[^/]+/(?!index\\.ts$).+',
               message: 'Import another module only through its index.ts.',
             },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/modules/*/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
             {
-              regex: '^\\.\\./(?!index\\.ts$)[^./][^/]*/.+',
+              regex: '^\\.\\./[a-z-]+/(?!index\\.ts$).+',
+              message: 'Import a sibling module only through its index.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/modules/*/*/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./\\.\\./[a-z-]+/(?!index\\.ts$).+',
               message: 'Import a sibling module only through its index.ts.',
             },
           ],

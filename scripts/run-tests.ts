@@ -51,11 +51,15 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv, label: string): P
     let tail = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
-      tail = (tail + chunk.toString()).slice(-4000);
+      tail = (tail + chunk.toString()).slice(-200_000);
     });
     child.on('close', (code) => {
-      const read = (name: string) => Number(new RegExp(`ℹ ${name} (\\d+)`).exec(tail)?.[1] ?? 0);
-      const counts = { passed: read('pass'), failed: read('fail') + read('cancelled'), skipped: read('skipped') + read('todo') };
+      const read = (name: string) => Number([...tail.matchAll(new RegExp(`ℹ ${name} (\\d+)`, 'g'))].at(-1)?.[1] ?? 0);
+      const counts = {
+        passed: read('pass'),
+        failed: read('fail') + read('cancelled'),
+        skipped: read('skipped') + read('todo'),
+      };
       if (code !== 0 && counts.failed === 0) counts.failed = 1;
       resolve(counts);
     });
@@ -80,7 +84,8 @@ try {
   add(await runNodeTests(files, { TEST_PG_URL: adminUrl }, 'embedded PostgreSQL'));
   const external = process.env.TEST_DATABASE_URL;
   const again = files.filter((f) => f.startsWith('test/'));
-  if (external && again.length) add(await runNodeTests(again, { TEST_PG_URL: external }, `TEST_DATABASE_URL`));
+  if (external && again.length)
+    add(await runNodeTests(again, { TEST_PG_URL: external }, `TEST_DATABASE_URL`));
 } finally {
   await server.stop();
   await fs.rm(dataDir, { recursive: true, force: true });

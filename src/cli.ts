@@ -43,7 +43,11 @@ program
   .action(() =>
     withServices(async (services, config) => {
       const result = await seedDemo(services);
-      process.stdout.write(result.created ? demoBanner(result, `http://localhost:${config.port}`) : 'The demo council already exists.\n');
+      process.stdout.write(
+        result.created
+          ? demoBanner(result, `http://localhost:${config.port}`)
+          : 'The demo council already exists.\n',
+      );
     }),
   );
 
@@ -111,14 +115,18 @@ class CliError extends Error {
   readonly kind = 'cli';
 }
 
-async function requireCouncil(councils: { findBySlug(s: string): Promise<{ id: string; name: string; slug: string } | undefined> }, slug: string) {
+async function requireCouncil(
+  councils: { findBySlug(s: string): Promise<{ id: string; name: string; slug: string } | undefined> },
+  slug: string,
+) {
   const council = await councils.findBySlug(slug);
   if (!council) throw new CliError(`There is no council with slug ${slug}`);
   return council;
 }
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof CliError || (error as { kind?: string })?.kind;
+  const known =
+    error instanceof ConfigError || error instanceof CliError || (error as { kind?: string })?.kind;
   process.stderr.write(`${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
   process.exit(1);
 });

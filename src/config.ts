@@ -20,7 +20,10 @@ const schema = z.object({
   TOWNSQUARE_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
   TOWNSQUARE_SECRET_KEY: z
     .string()
-    .regex(/^[0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*$/, 'must be 64 hex characters (32 bytes), comma-separated for rotation')
+    .regex(
+      /^[0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*$/,
+      'must be 64 hex characters (32 bytes), comma-separated for rotation',
+    )
     .optional(),
   TOWNSQUARE_DEMO_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   TOWNSQUARE_DEFAULT_COUNCIL: z
@@ -30,7 +33,13 @@ const schema = z.object({
   TOWNSQUARE_SEED_DEMO: booleanText.default(true),
   TOWNSQUARE_SECURE_COOKIES: booleanText.default(true),
   TOWNSQUARE_TRUST_PROXY: booleanText.default(false),
-  TOWNSQUARE_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  TOWNSQUARE_ENABLE_X: booleanText.default(false),
+  TOWNSQUARE_SESSION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -47,6 +56,7 @@ export type Config = Readonly<{
   secureCookies: boolean;
   trustProxy: boolean;
   sessionHours: number;
+  enableX: boolean;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }>;
 
@@ -78,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.TOWNSQUARE_SECURE_COOKIES,
     trustProxy: e.TOWNSQUARE_TRUST_PROXY,
     sessionHours: e.TOWNSQUARE_SESSION_HOURS,
+    enableX: e.TOWNSQUARE_ENABLE_X,
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -31,7 +31,7 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
   const secretKeys = await loadSecretKeys(config, log);
   const councils = new CouncilsService(database.app, database.system);
   const accounts = new AccountsService(database.app, { sessionHours: config.sessionHours });
-  const connectors = createConnectorRegistry();
+  const connectors = createConnectorRegistry({ enableX: config.enableX });
   const channelAccounts = new ChannelAccountsService(database.app, new CredentialBox(secretKeys), connectors);
   const definitions: AnyJobDefinition[] = [...housekeepingJobs({ councils, accounts })];
   const jobs = new JobQueue({ url: database.url, log, definitions });

@@ -22,7 +22,10 @@ export async function runService(role: Role): Promise<void> {
   await services.jobs.start({ work: role.worker });
   const app = role.web ? await buildApp(services) : undefined;
   if (app) await app.listen({ port: config.port, host: config.host });
-  log.info({ web: role.web, worker: role.worker, port: role.web ? config.port : undefined }, 'Townsquare started');
+  log.info(
+    { web: role.web, worker: role.worker, port: role.web ? config.port : undefined },
+    'Townsquare started',
+  );
   installShutdown(log, async () => {
     await app?.close();
     await services.close();

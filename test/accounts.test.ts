@@ -28,7 +28,10 @@ describe('staff sign-in', () => {
     const $ = load(res.body);
     assert.match($('title').text(), /^Error: /);
     assert.equal($('.govuk-error-summary__list a').attr('href'), '#email');
-    assert.equal($('.govuk-error-summary__list a').text().trim(), 'Enter a correct email address and password');
+    assert.equal(
+      $('.govuk-error-summary__list a').text().trim(),
+      'Enter a correct email address and password',
+    );
     assert.equal($('#email').attr('value'), 'admin@north-vale.test');
   });
 

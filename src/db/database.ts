@@ -43,7 +43,8 @@ export function createDatabases(url: string, opts: { appPoolSize?: number } = {}
   // itself, and the pool listens only while the client is idle: without this listener that
   // event is an uncaught exception that ends the process. The query in flight still rejects,
   // and the request answers 503.
-  for (const pool of [appPool, systemPool]) pool.on('connect', (client) => client.on('error', () => undefined));
+  for (const pool of [appPool, systemPool])
+    pool.on('connect', (client) => client.on('error', () => undefined));
   const app = new Kysely<Database>({ dialect: new PostgresDialect({ pool: appPool }) });
   const system = new Kysely<Database>({ dialect: new PostgresDialect({ pool: systemPool }) });
   return {

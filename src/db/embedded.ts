@@ -28,6 +28,7 @@ export async function startEmbeddedPostgres(opts: {
   await fs.mkdir(opts.dataDir, { recursive: true });
   const password = await readOrCreatePassword(path.join(opts.dataDir, 'postgres.password'));
   const isRoot = userInfo().uid === 0;
+  if (isRoot) await checkTraversable(opts.dataDir);
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     port: opts.port,
@@ -98,11 +99,34 @@ async function stopLeftoverServer(pgDir: string, log: Logger): Promise<void> {
     return;
   }
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  // A stale postmaster.pid may name a PID the system has since given to another program:
+  // only a postgres process serving this data directory is ours to stop.
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.includes('postgres') || !cmdline.includes(pgDir)) return;
   log.warn({ pid }, 'stopping a PostgreSQL server left running by an earlier process');
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + 30_000;
   while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   if (isAlive(pid)) throw new Error(`PostgreSQL process ${pid} did not stop; stop it and start again`);
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data
+ * directory through every parent folder. A checkout under /root (mode 0700) is the usual trap.
+ */
+async function checkTraversable(dir: string): Promise<void> {
+  let current = path.resolve(dir);
+  while (true) {
+    const parent = path.dirname(current);
+    if (parent === current) return;
+    current = parent;
+    const stat = await fs.stat(current);
+    if ((stat.mode & 0o001) === 0) {
+      throw new Error(
+        `TOWNSQUARE_DATA_DIR ${dir} is inside ${current}, which other users cannot enter; PostgreSQL runs as the postgres user when Townsquare runs as root. Choose a data directory outside it (for example /var/lib/townsquare) or run: chmod o+x ${current}`,
+      );
+    }
+  }
 }
 
 function isAlive(pid: number): boolean {

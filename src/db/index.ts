@@ -18,7 +18,11 @@ export type OpenDatabase = Databases & { shutdown: () => Promise<void> };
 /**
  * Connects to DATABASE_URL, or starts the embedded server, then applies pending migrations.
  */
-export async function openDatabase(config: Config, log: Logger, opts: { migrate?: boolean } = {}): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Config,
+  log: Logger,
+  opts: { migrate?: boolean } = {},
+): Promise<OpenDatabase> {
   const embedded = config.databaseUrl
     ? undefined
     : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });

@@ -44,8 +44,11 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir): Promise<strin
       version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`);
     const done = new Map(
-      (await client.query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations'))
-        .rows.map((r) => [r.version, r.checksum]),
+      (
+        await client.query<{ version: string; checksum: string }>(
+          'SELECT version, checksum FROM schema_migrations',
+        )
+      ).rows.map((r) => [r.version, r.checksum]),
     );
     for (const m of migrations) {
       const previous = done.get(m.version);

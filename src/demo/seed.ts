@@ -28,12 +28,16 @@ const demoStaff = [
   { email: 'dan.manager@demo.townsquare.test', name: 'Dan Price', role: 'manager' },
 ] as const;
 
-const logoFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/demo-council-logo.svg');
+const logoFile = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../public/demo-council-logo.svg',
+);
 
 export type SeedResult = { created: boolean; password?: string; isGeneratedPassword: boolean };
 
 export async function seedDemo(services: Services): Promise<SeedResult> {
-  if (await services.councils.findBySlug(demoCouncil.slug)) return { created: false, isGeneratedPassword: false };
+  if (await services.councils.findBySlug(demoCouncil.slug))
+    return { created: false, isGeneratedPassword: false };
   const isGeneratedPassword = !services.config.demoPassword;
   const password = services.config.demoPassword ?? randomBytes(12).toString('base64url');
   const logoSvg = await fs.readFile(logoFile, 'utf8').catch(() => undefined);

@@ -1,1 +1,7 @@
-export { JobQueue, defineJob, type JobDefinition, type AnyJobDefinition, type JobContext } from './job-queue.ts';
+export {
+  JobQueue,
+  defineJob,
+  type JobDefinition,
+  type AnyJobDefinition,
+  type JobContext,
+} from './job-queue.ts';

@@ -90,7 +90,11 @@ export class JobQueue {
   }
 
   /** Queues a job; returns its id, or null when a singleton key suppressed it. */
-  async send<T extends object>(def: JobDefinition<T>, data: T, options: SendOptions = {}): Promise<string | null> {
+  async send<T extends object>(
+    def: JobDefinition<T>,
+    data: T,
+    options: SendOptions = {},
+  ): Promise<string | null> {
     if (!this.definitions.has(def.name)) throw new Error(`Job ${def.name} is not registered`);
     return this.boss.send(def.name, data, options);
   }

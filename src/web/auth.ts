@@ -37,7 +37,10 @@ export function registerAuth(app: FastifyInstance, accounts: AccountsService): v
       if (!request.staff) {
         if (isApiRequest(request)) {
           reply.header('www-authenticate', 'Bearer');
-          await sendProblem(reply, problem(401, 'Send a personal API token as Authorization: Bearer <token>.'));
+          await sendProblem(
+            reply,
+            problem(401, 'Send a personal API token as Authorization: Bearer <token>.'),
+          );
           return;
         }
         const back = encodeURIComponent(request.url);
@@ -48,4 +51,3 @@ export function registerAuth(app: FastifyInstance, accounts: AccountsService): v
     };
   });
 }
-

@@ -6,18 +6,32 @@ type Entry = { name: string; description: string; path?: string };
 
 export const moduleCatalogue: { public: Entry[]; staff: Entry[] } = {
   public: [
-    { name: 'News and alerts', description: 'Council news, roadworks, travel and emergency alerts, with feeds.' },
+    {
+      name: 'News and alerts',
+      description: 'Council news, roadworks, travel and emergency alerts, with feeds.',
+    },
     { name: 'Council meetings', description: 'Watch meetings live, read agendas and ask a question.' },
     { name: 'Bin days', description: 'Find your collection days and get reminders.' },
-    { name: 'Report a problem', description: 'Report a missed bin, fly-tipping, potholes and other street problems.' },
+    {
+      name: 'Report a problem',
+      description: 'Report a missed bin, fly-tipping, potholes and other street problems.',
+    },
     { name: 'Contact us', description: 'Send the council a message and get a reference.' },
-    { name: 'Accessibility statement', description: 'How accessible this website is.', path: '/accessibility' },
+    {
+      name: 'Accessibility statement',
+      description: 'How accessible this website is.',
+      path: '/accessibility',
+    },
   ],
   staff: [
     { name: 'Inbox', description: 'Every message from residents on every channel, triaged and routed.' },
     { name: 'Publishing', description: 'Compose, approve and schedule posts to every channel.' },
     { name: 'Meetings', description: 'Agendas, live questions and the public wall.' },
-    { name: 'Channels', description: 'Connected social media, email and SMS accounts.', path: '/staff/channels' },
+    {
+      name: 'Channels',
+      description: 'Connected social media, email and SMS accounts.',
+      path: '/staff/channels',
+    },
     { name: 'Insights', description: 'Volumes, sentiment, response times and satisfaction.' },
     { name: 'Users', description: 'Who has access and with which role.', path: '/staff/users' },
     { name: 'Audit log', description: 'Every change made by staff.', path: '/staff/audit' },

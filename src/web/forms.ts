@@ -7,7 +7,10 @@ export type FieldErrors = Partial<Record<string, string>>;
 export type ErrorSummaryItem = { text: string; href: string };
 
 /** Field ids are the form names; the summary links to them in the order given. */
-export function errorList(errors: FieldErrors, order: readonly string[] = Object.keys(errors)): ErrorSummaryItem[] {
+export function errorList(
+  errors: FieldErrors,
+  order: readonly string[] = Object.keys(errors),
+): ErrorSummaryItem[] {
   const keys = [...order, ...Object.keys(errors).filter((k) => !order.includes(k))];
   return keys.flatMap((k) => {
     const text = errors[k];

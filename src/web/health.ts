@@ -35,7 +35,10 @@ export function registerHealth(app: FastifyInstance, db: Db): void {
       ]);
       return { status: 'ready' };
     } catch {
-      return reply.code(503).header('retry-after', '5').send({ status: 'unavailable', reason: 'database unreachable' });
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ status: 'unavailable', reason: 'database unreachable' });
     }
   });
   app.get('/metrics', council, async (_request, reply) =>

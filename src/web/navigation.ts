@@ -23,5 +23,10 @@ export function staffNavigation(staff: StaffUser, base: string, url: string) {
       href: `${base}${item.path}`,
       active: item.path === '/staff' ? current === '/staff' : current.startsWith(item.path),
     }));
-  return { navigation, serviceName: 'Staff console', serviceUrl: `${base}/staff`, navigationLabel: 'Staff console' };
+  return {
+    navigation,
+    serviceName: 'Staff console',
+    serviceUrl: `${base}/staff`,
+    navigationLabel: 'Staff console',
+  };
 }

@@ -28,7 +28,13 @@ const titles: Record<number, string> = {
 };
 
 export function problem(status: number, detail?: string, extra: Partial<Problem> = {}): Problem {
-  return { type: 'about:blank', title: titles[status] ?? 'Error', status, ...(detail ? { detail } : {}), ...extra };
+  return {
+    type: 'about:blank',
+    title: titles[status] ?? 'Error',
+    status,
+    ...(detail ? { detail } : {}),
+    ...extra,
+  };
 }
 
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {

@@ -12,13 +12,12 @@ export function makeRender(views: nunjucks.Environment, opts: { attribution: str
     template: string,
     context: Record<string, unknown> = {},
   ): Promise<FastifyReply> {
-    const reply = this;
-    const request: FastifyRequest = reply.request;
+    const request: FastifyRequest = this.request;
     const council = (request as { council?: unknown }).council;
     const base = request.basePath ?? '';
     const isStaffArea = request.url.startsWith('/staff');
-    const nonce = (reply as unknown as { cspNonce?: { script: string; style: string } }).cspNonce;
-    const csrfToken = typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : undefined;
+    const nonce = (this as unknown as { cspNonce?: { script: string; style: string } }).cspNonce;
+    const csrfToken = typeof this.generateCsrf === 'function' ? this.generateCsrf() : undefined;
     const staff = request.staff;
     const html = views.render(template, {
       council,
@@ -33,6 +32,6 @@ export function makeRender(views: nunjucks.Environment, opts: { attribution: str
       ...(isStaffArea && staff ? staffNavigation(staff, base, request.url) : {}),
       ...context,
     });
-    return reply.type('text/html; charset=utf-8').send(html);
+    return this.type('text/html; charset=utf-8').send(html);
   };
 }

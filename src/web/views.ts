@@ -14,10 +14,9 @@ export const govukAssets = path.join(govukDist, 'govuk');
 
 export function createViews(opts: { isDevelopment: boolean }): nunjucks.Environment {
   const env = new nunjucks.Environment(
-    new nunjucks.FileSystemLoader(
-      [govukDist, path.join(here, 'views'), path.join(here, '..', 'modules')],
-      { noCache: opts.isDevelopment },
-    ),
+    new nunjucks.FileSystemLoader([govukDist, path.join(here, 'views'), path.join(here, '..', 'modules')], {
+      noCache: opts.isDevelopment,
+    }),
     { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true },
   );
   env.addFilter('date', (value: unknown) => formatDate(value));

@@ -20,7 +20,15 @@ export type TestContext = {
   close: () => Promise<void>;
 };
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestContext> {
+export type TestAppOptions = {
+  /** Runs after buildApp and before app.ready(): the place to register test-only routes. */
+  beforeReady?: (app: FastifyInstance) => void | Promise<void>;
+};
+
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: TestAppOptions = {},
+): Promise<TestContext> {
   const db = await createTestDatabase();
   const config = loadConfig({
     TOWNSQUARE_SECRET_KEY: 'a'.repeat(64),
@@ -32,6 +40,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const log = createLogger(config.logLevel);
   const services = await createContainer(config, log, { ...db, shutdown: async () => db.drop() });
   const app = await buildApp(services);
+  await opts.beforeReady?.(app);
   await app.ready();
   return {
     services,
@@ -50,21 +59,34 @@ export async function createCouncilWithStaff(
   slug: string,
   staff: { email: string; role: string; name?: string }[] = [{ email: `admin@${slug}.test`, role: 'admin' }],
 ): Promise<{ councilId: string; users: StaffUser[] }> {
-  const council = await services.councils.create({ slug, name: `${slug} Council`, hostnames: [`${slug}.test`] });
+  const council = await services.councils.create({
+    slug,
+    name: `${slug} Council`,
+    hostnames: [`${slug}.test`],
+  });
   const actor: Actor = { councilId: council.id, userId: null, label: 'test' };
   const users: StaffUser[] = [];
   for (const s of staff) {
-    users.push(await services.accounts.createUser(actor, { name: s.name ?? s.email, password: testPassword, ...s }));
+    users.push(
+      await services.accounts.createUser(actor, { name: s.name ?? s.email, password: testPassword, ...s }),
+    );
   }
   return { councilId: council.id, users };
 }
 
-/** A cookie-keeping client for app.inject, like a browser on one host. */
+let browserCount = 0;
+
+/**
+ * A cookie-keeping client for app.inject, like a browser on one host. Each browser has its own
+ * client address (unless given one), as real browsers would, so per-IP rate limits such as
+ * sign-in's count each browser separately.
+ */
 export class Browser {
   private cookies = new Map<string, string>();
   constructor(
     private readonly app: FastifyInstance,
     private readonly host: string,
+    readonly remoteAddress = `10.0.${Math.floor(++browserCount / 250) % 250}.${(browserCount % 250) + 1}`,
   ) {}
 
   private remember(res: LightMyRequestResponse): void {
@@ -79,13 +101,22 @@ export class Browser {
   }
 
   async get(url: string): Promise<LightMyRequestResponse> {
-    const res = await this.app.inject({ method: 'GET', url, headers: { host: this.host, cookie: this.cookieHeader() } });
+    const res = await this.app.inject({
+      method: 'GET',
+      url,
+      remoteAddress: this.remoteAddress,
+      headers: { host: this.host, cookie: this.cookieHeader() },
+    });
     this.remember(res);
     return res;
   }
 
   /** Posts a form the way the page would: fetching the page first for its CSRF token. */
-  async submit(pageUrl: string, fields: Record<string, string>, action = pageUrl): Promise<LightMyRequestResponse> {
+  async submit(
+    pageUrl: string,
+    fields: Record<string, string>,
+    action = pageUrl,
+  ): Promise<LightMyRequestResponse> {
     const page = await this.get(pageUrl);
     const token = load(page.body)('input[name="_csrf"]').first().attr('value') ?? '';
     return this.post(action, { _csrf: token, ...fields });
@@ -95,7 +126,12 @@ export class Browser {
     const res = await this.app.inject({
       method: 'POST',
       url,
-      headers: { host: this.host, cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      remoteAddress: this.remoteAddress,
+      headers: {
+        host: this.host,
+        cookie: this.cookieHeader(),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       payload: new URLSearchParams(fields).toString(),
     });
     this.remember(res);

@@ -46,7 +46,12 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
   // Sign in ---------------------------------------------------------------------------------
   app.get(paths.signIn, async (request, reply) => {
     if (request.staff) return reply.redirect(`${request.basePath}${paths.dashboard}`, 303);
-    return reply.render('accounts/views/sign-in.njk', { pageTitle: 'Sign in', values: {}, errors: {}, flash: notice(request) });
+    return reply.render('accounts/views/sign-in.njk', {
+      pageTitle: 'Sign in',
+      values: {},
+      errors: {},
+      flash: notice(request),
+    });
   });
 
   app.post(
@@ -90,7 +95,8 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
   );
 
   app.post(paths.signOut, staffOnly, async (request, reply) => {
-    if (request.sessionToken) await accounts.signOut(request.council.id, request.sessionToken, actorOf(request));
+    if (request.sessionToken)
+      await accounts.signOut(request.council.id, request.sessionToken, actorOf(request));
     reply.clearCookie(opts.sessionCookie, { path: '/' });
     return reply.redirect(`${request.basePath}${paths.signIn}`, 303);
   });
@@ -186,7 +192,12 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
   );
 
   app.get(paths.newUser, adminOnly, async (_request, reply) =>
-    reply.render('accounts/views/new-user.njk', { pageTitle: 'Add a user', values: {}, errors: {}, roleItems: roleItems() }),
+    reply.render('accounts/views/new-user.njk', {
+      pageTitle: 'Add a user',
+      values: {},
+      errors: {},
+      roleItems: roleItems(),
+    }),
   );
 
   app.post(paths.newUser, adminOnly, async (request, reply) => {
@@ -215,7 +226,8 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
     const action = field(request.body, 'action');
     const actor = actorOf(request);
     try {
-      if (action === 'role') await accounts.changeRole(actor, request.params.userId, field(request.body, 'role'));
+      if (action === 'role')
+        await accounts.changeRole(actor, request.params.userId, field(request.body, 'role'));
       else if (action === 'disable' || action === 'enable')
         await accounts.setDisabled(actor, request.params.userId, action === 'disable');
       else return reply.code(400).send('Unknown action');
@@ -251,7 +263,10 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
       pageTitle: 'Audit log',
       events,
       filter,
-      actionItems: [{ value: '', text: 'All actions' }, ...actions.map((a) => ({ value: a, text: a, selected: a === filter.action }))],
+      actionItems: [
+        { value: '', text: 'All actions' },
+        ...actions.map((a) => ({ value: a, text: a, selected: a === filter.action })),
+      ],
       nextPage: last ? `?${params.toString()}` : undefined,
     });
   });

@@ -3,7 +3,7 @@
  * API tokens. Every method takes the council explicitly and runs inside `withCouncil`, so
  * row-level security applies even if a caller passes the wrong id.
  */
-import { withCouncil, type Db, type Tx } from '../../db/index.ts';
+import { sql, withCouncil, type Db, type Tx } from '../../db/index.ts';
 import { recordAudit, listAudit, listAuditActions, type Actor, type AuditFilter } from './audit.ts';
 import { decoyHash, hashPassword, passwordProblems, verifyPassword } from './passwords.ts';
 import { isRole, type Role } from './roles.ts';
@@ -32,7 +32,9 @@ const defaults: AccountsOptions = { sessionHours: 12, maxFailedSignIns: 5, lockM
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function toStaffUser(row: { id: string; council_id: string; email: string; name: string; role: string }): StaffUser {
+type UserRow = { id: string; council_id: string; email: string; name: string; role: string };
+
+function toStaffUser(row: UserRow): StaffUser {
   if (!isRole(row.role)) throw new Error(`unknown role ${row.role}`);
   return { id: row.id, councilId: row.council_id, email: row.email, name: row.name, role: row.role };
 }
@@ -88,7 +90,11 @@ export class AccountsService {
         }
         return { ok: false, reason: 'invalid' };
       }
-      await tx.updateTable('users').set({ failed_sign_ins: 0, locked_until: null }).where('id', '=', user.id).execute();
+      await tx
+        .updateTable('users')
+        .set({ failed_sign_ins: 0, locked_until: null })
+        .where('id', '=', user.id)
+        .execute();
       const sessionToken = newSecret();
       const expiresAt = new Date(Date.now() + this.options.sessionHours * 3_600_000);
       await tx
@@ -108,49 +114,38 @@ export class AccountsService {
 
   async signOut(councilId: string, sessionToken: string, actor: Actor): Promise<void> {
     await withCouncil(this.db, councilId, async (tx) => {
-      const removed = await tx.deleteFrom('sessions').where('id', '=', digest(sessionToken)).executeTakeFirst();
-      if (removed.numDeletedRows > 0n) {
-        await recordAudit(tx, actor, { action: 'session.sign_out', entityType: 'user', entityId: actor.userId });
-      }
-    });
-  }
-
-  /** The signed-in user for a session cookie, or undefined when absent, expired or disabled. */
-  async userForSession(councilId: string, sessionToken: string): Promise<StaffUser | undefined> {
-    return withCouncil(this.db, councilId, async (tx) => {
-      const row = await tx
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .select(['users.id', 'users.council_id', 'users.email', 'users.name', 'users.role', 'sessions.last_seen_at'])
-        .where('sessions.id', '=', digest(sessionToken))
-        .where('sessions.expires_at', '>', new Date())
-        .where('users.disabled_at', 'is', null)
+      const removed = await tx
+        .deleteFrom('sessions')
+        .where('id', '=', digest(sessionToken))
         .executeTakeFirst();
-      if (!row) return undefined;
-      // Touch at most once a minute: a write per request would cost more than it tells.
-      if (Date.now() - row.last_seen_at.getTime() > 60_000) {
-        await tx.updateTable('sessions').set({ last_seen_at: new Date() }).where('id', '=', digest(sessionToken)).execute();
+      if (removed.numDeletedRows > 0n) {
+        await recordAudit(tx, actor, {
+          action: 'session.sign_out',
+          entityType: 'user',
+          entityId: actor.userId,
+        });
       }
-      return toStaffUser(row);
     });
   }
 
-  /** The user behind a bearer API token, or undefined when unknown or revoked. */
+  /**
+   * The signed-in user for a session cookie, or undefined when absent, expired or disabled.
+   * One round trip (auth_session_user, migration 0003): it runs on every staff request.
+   */
+  async userForSession(councilId: string, sessionToken: string): Promise<StaffUser | undefined> {
+    const { rows } =
+      await sql<UserRow>`SELECT * FROM auth_session_user(${councilId}, ${digest(sessionToken)})`.execute(
+        this.db,
+      );
+    return rows[0] ? toStaffUser(rows[0]) : undefined;
+  }
+
+  /** The user behind a bearer API token, or undefined when unknown or revoked. One round trip. */
   async userForApiToken(councilId: string, token: string): Promise<StaffUser | undefined> {
     if (!/^ts_[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-    return withCouncil(this.db, councilId, async (tx) => {
-      const row = await tx
-        .selectFrom('api_tokens')
-        .innerJoin('users', 'users.id', 'api_tokens.user_id')
-        .select(['users.id', 'users.council_id', 'users.email', 'users.name', 'users.role', 'api_tokens.id as token_id'])
-        .where('api_tokens.token_hash', '=', digest(token))
-        .where('api_tokens.revoked_at', 'is', null)
-        .where('users.disabled_at', 'is', null)
-        .executeTakeFirst();
-      if (!row) return undefined;
-      await tx.updateTable('api_tokens').set({ last_used_at: new Date() }).where('id', '=', row.token_id).execute();
-      return toStaffUser(row);
-    });
+    const { rows } =
+      await sql<UserRow>`SELECT * FROM auth_token_user(${councilId}, ${digest(token)})`.execute(this.db);
+    return rows[0] ? toStaffUser(rows[0]) : undefined;
   }
 
   async changePassword(actor: Actor, current: string, next: string, confirm: string): Promise<void> {
@@ -169,7 +164,11 @@ export class AccountsService {
       if (Object.keys(errors).length > 0) throw new AccountsError('validation', errors);
       await tx
         .updateTable('users')
-        .set({ password_hash: await hashPassword(next), password_changed_at: new Date(), updated_at: new Date() })
+        .set({
+          password_hash: await hashPassword(next),
+          password_changed_at: new Date(),
+          updated_at: new Date(),
+        })
         .where('id', '=', userId)
         .execute();
       // Other sessions end: a changed password must lock out whoever knew the old one.
@@ -186,7 +185,8 @@ export class AccountsService {
     const name = input.name.trim();
     const errors: FieldErrors = {};
     if (!email) errors.email = 'Enter an email address';
-    else if (!emailPattern.test(email)) errors.email = 'Enter an email address in the correct format, like name@example.com';
+    else if (!emailPattern.test(email))
+      errors.email = 'Enter an email address in the correct format, like name@example.com';
     if (!name) errors.name = 'Enter a name';
     else if (name.length > 100) errors.name = 'Name must be 100 characters or fewer';
     if (!isRole(input.role)) errors.role = 'Select a role';
@@ -195,15 +195,25 @@ export class AccountsService {
     if (Object.keys(errors).length > 0) throw new AccountsError('validation', errors);
     const passwordHash = await hashPassword(input.password);
     return withCouncil(this.db, actor.councilId, async (tx) => {
-      const existing = await tx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
-      if (existing) throw new AccountsError('conflict', { email: 'A user with this email address already exists' });
+      const existing = await tx
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', email)
+        .executeTakeFirst();
+      if (existing)
+        throw new AccountsError('conflict', { email: 'A user with this email address already exists' });
       const row = await tx
         .insertInto('users')
         .values({ council_id: actor.councilId, email, name, role: input.role, password_hash: passwordHash })
         .returningAll()
         .executeTakeFirstOrThrow();
       const user = toStaffUser(row);
-      await recordAudit(tx, actor, { action: 'user.created', entityType: 'user', entityId: user.id, after: user });
+      await recordAudit(tx, actor, {
+        action: 'user.created',
+        entityType: 'user',
+        entityId: user.id,
+        after: user,
+      });
       return user;
     });
   }
@@ -228,7 +238,8 @@ export class AccountsService {
   async setDisabled(actor: Actor, userId: string, isDisabled: boolean): Promise<void> {
     await withCouncil(this.db, actor.councilId, async (tx) => {
       const before = await this.findUser(tx, userId);
-      if (actor.userId === userId) throw new AccountsError('validation', { user: 'You cannot disable yourself' });
+      if (actor.userId === userId)
+        throw new AccountsError('validation', { user: 'You cannot disable yourself' });
       await tx
         .updateTable('users')
         .set({ disabled_at: isDisabled ? new Date() : null, updated_at: new Date() })
@@ -252,7 +263,11 @@ export class AccountsService {
 
   async findUserByEmail(councilId: string, email: string): Promise<StaffUser | undefined> {
     return withCouncil(this.db, councilId, async (tx) => {
-      const row = await tx.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+      const row = await tx
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', email.trim().toLowerCase())
+        .executeTakeFirst();
       return row ? toStaffUser(row) : undefined;
     });
   }
@@ -272,7 +287,8 @@ export class AccountsService {
   async createApiToken(actor: Actor, name: string): Promise<{ id: string; token: string }> {
     const label = name.trim();
     if (!label) throw new AccountsError('validation', { name: 'Enter a name for the token' });
-    if (label.length > 80) throw new AccountsError('validation', { name: 'Name must be 80 characters or fewer' });
+    if (label.length > 80)
+      throw new AccountsError('validation', { name: 'Name must be 80 characters or fewer' });
     if (!actor.userId) throw new AccountsError('not_found');
     const userId = actor.userId;
     const { token, prefix, hash } = newApiToken();
@@ -315,7 +331,11 @@ export class AccountsService {
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       if (result.numUpdatedRows === 0n) throw new AccountsError('not_found');
-      await recordAudit(tx, actor, { action: 'api_token.revoked', entityType: 'api_token', entityId: tokenId });
+      await recordAudit(tx, actor, {
+        action: 'api_token.revoked',
+        entityType: 'api_token',
+        entityId: tokenId,
+      });
     });
   }
 

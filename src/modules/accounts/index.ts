@@ -1,4 +1,10 @@
-export { AccountsService, AccountsError, type StaffUser, type SignInResult, type AccountsOptions } from './accounts.service.ts';
+export {
+  AccountsService,
+  AccountsError,
+  type StaffUser,
+  type SignInResult,
+  type AccountsOptions,
+} from './accounts.service.ts';
 export { recordAudit, type Actor, type AuditEntry } from './audit.ts';
 export { roles, roleLabels, can, isRole, permissions, type Role, type Permission } from './roles.ts';
 export { hashPassword } from './passwords.ts';

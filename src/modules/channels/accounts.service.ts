@@ -133,7 +133,11 @@ export class ChannelAccountsService {
 
   private async findRow(tx: Tx, accountId: string): Promise<Row> {
     if (!/^[0-9a-f-]{36}$/.test(accountId)) throw new ChannelAccountError('not_found');
-    const row = await tx.selectFrom('channel_accounts').select(publicColumns).where('id', '=', accountId).executeTakeFirst();
+    const row = await tx
+      .selectFrom('channel_accounts')
+      .select(publicColumns)
+      .where('id', '=', accountId)
+      .executeTakeFirst();
     if (!row) throw new ChannelAccountError('not_found');
     return row;
   }
@@ -144,7 +148,12 @@ export class ChannelAccountsService {
    */
   async connect(
     actor: Actor,
-    input: { kind: string; name: string; settings: Record<string, string>; credentials: Record<string, string> },
+    input: {
+      kind: string;
+      name: string;
+      settings: Record<string, string>;
+      credentials: Record<string, string>;
+    },
   ): Promise<ChannelAccount> {
     const errors: Partial<Record<string, string>> = {};
     if (!(channelKinds as readonly string[]).includes(input.kind)) errors.kind = 'Select a network';
@@ -152,12 +161,16 @@ export class ChannelAccountsService {
     if (!name) errors.name = 'Enter a name for this account, like “Council Bluesky”';
     else if (name.length > 120) errors.name = 'Name must be 120 characters or fewer';
     const kind = input.kind as ChannelKind;
-    if (!errors.kind) Object.assign(errors, this.registry.validateSettings(kind, input.settings, input.credentials));
+    if (!errors.kind)
+      Object.assign(errors, this.registry.validateSettings(kind, input.settings, input.credentials));
     if (Object.keys(errors).length > 0) throw new ChannelAccountError('validation', errors);
 
     let identity: AccountIdentity;
     try {
-      identity = await this.registry.verify(kind, { settings: input.settings, credentials: input.credentials });
+      identity = await this.registry.verify(kind, {
+        settings: input.settings,
+        credentials: input.credentials,
+      });
     } catch (error) {
       throw new ChannelAccountError('connection_failed', { credentials: describeFailure(error) });
     }
@@ -230,7 +243,12 @@ export class ChannelAccountsService {
       // The sealed credentials are overwritten: a disconnected account keeps no secret.
       await tx
         .updateTable('channel_accounts')
-        .set({ status: 'disconnected', credentials: 'removed', disconnected_at: new Date(), updated_at: new Date() })
+        .set({
+          status: 'disconnected',
+          credentials: 'removed',
+          disconnected_at: new Date(),
+          updated_at: new Date(),
+        })
         .where('id', '=', accountId)
         .execute();
       await recordAudit(tx, actor, {
@@ -244,9 +262,16 @@ export class ChannelAccountsService {
   }
 
   /** A live connector for an active account; throws ChannelError auth_expired when it needs reconnecting. */
-  async connectorFor(councilId: string, accountId: string): Promise<{ account: ChannelAccount; connector: ChannelConnector }> {
+  async connectorFor(
+    councilId: string,
+    accountId: string,
+  ): Promise<{ account: ChannelAccount; connector: ChannelConnector }> {
     return withCouncil(this.db, councilId, async (tx) => {
-      const row = await tx.selectFrom('channel_accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+      const row = await tx
+        .selectFrom('channel_accounts')
+        .selectAll()
+        .where('id', '=', accountId)
+        .executeTakeFirst();
       if (!row || row.status === 'disconnected') throw new ChannelAccountError('not_found');
       if (row.status === 'needs_reconnect')
         throw new ChannelError('auth_expired', 'The account must be reconnected before it can be used');
@@ -258,9 +283,15 @@ export class ChannelAccountsService {
           .where('id', '=', accountId)
           .execute();
       }
-      const credentials = this.box.open<Record<string, string>>(sealed, this.associated(councilId, accountId));
+      const credentials = this.box.open<Record<string, string>>(
+        sealed,
+        this.associated(councilId, accountId),
+      );
       const account = toAccount(row);
-      return { account, connector: this.registry.create(account.kind, { settings: account.settings, credentials }) };
+      return {
+        account,
+        connector: this.registry.create(account.kind, { settings: account.settings, credentials }),
+      };
     });
   }
 
@@ -268,7 +299,11 @@ export class ChannelAccountsService {
    * Records the outcome of any call to the network. An auth failure flags the account at once
    * (status needs_reconnect, audited) so owners see it and queued work waits for them.
    */
-  async recordOutcome(councilId: string, accountId: string, outcome: { error?: unknown; rateLimitRemaining?: number }): Promise<void> {
+  async recordOutcome(
+    councilId: string,
+    accountId: string,
+    outcome: { error?: unknown; rateLimitRemaining?: number },
+  ): Promise<void> {
     await withCouncil(this.db, councilId, async (tx) => {
       if (!outcome.error) {
         await tx
@@ -287,18 +322,27 @@ export class ChannelAccountsService {
           last_error_at: new Date(),
           last_error: describeFailure(error),
           ...(isAuth ? { status: 'needs_reconnect' } : {}),
-          ...(isRate ? { rate_limit_remaining: 0, rate_limit_reset_at: new Date(Date.now() + (error.retryAfterSeconds ?? 60) * 1000) } : {}),
+          ...(isRate
+            ? {
+                rate_limit_remaining: 0,
+                rate_limit_reset_at: new Date(Date.now() + (error.retryAfterSeconds ?? 60) * 1000),
+              }
+            : {}),
         })
         .where('id', '=', accountId)
         .where('status', '<>', 'disconnected')
         .execute();
       if (isAuth) {
-        await recordAudit(tx, { councilId, userId: null, label: 'system' }, {
-          action: 'channel_account.needs_reconnect',
-          entityType: 'channel_account',
-          entityId: accountId,
-          after: { reason: describeFailure(error) },
-        });
+        await recordAudit(
+          tx,
+          { councilId, userId: null, label: 'system' },
+          {
+            action: 'channel_account.needs_reconnect',
+            entityType: 'channel_account',
+            entityId: accountId,
+            after: { reason: describeFailure(error) },
+          },
+        );
       }
     });
   }

@@ -49,14 +49,22 @@ export function classifyHttpFailure(
   headers: { get(name: string): string | null },
   reason: string,
 ): ChannelError {
-  if (status === 401) return new ChannelError('auth_expired', `The account's access was refused: ${reason}`, { status, providerReason: reason });
+  if (status === 401)
+    return new ChannelError('auth_expired', `The account's access was refused: ${reason}`, {
+      status,
+      providerReason: reason,
+    });
   if (status === 429)
     return new ChannelError('rate_limited', `Rate limited: ${reason}`, {
       status,
       providerReason: reason,
       retryAfterSeconds: parseRetryAfter(headers.get('retry-after')),
     });
-  if (status >= 500 || status === 408) return new ChannelError('unavailable', `The service is unavailable (${status})`, { status, providerReason: reason });
+  if (status >= 500 || status === 408)
+    return new ChannelError('unavailable', `The service is unavailable (${status})`, {
+      status,
+      providerReason: reason,
+    });
   return new ChannelError('rejected', reason, { status, providerReason: reason });
 }
 

@@ -24,7 +24,8 @@ function readFields(body: unknown, registry: ConnectorRegistry, kind: string) {
   const settings: Record<string, string> = {};
   const credentials: Record<string, string> = {};
   const def = registry.definition(kind as ChannelKind);
-  for (const f of def?.fields ?? []) (f.isSecret ? credentials : settings)[f.name] = field(body, f.name).trim();
+  for (const f of def?.fields ?? [])
+    (f.isSecret ? credentials : settings)[f.name] = field(body, f.name).trim();
   return { settings, credentials };
 }
 
@@ -35,7 +36,12 @@ export function registerChannelRoutes(
   const { accounts, registry } = opts;
   const guard = { preHandler: app.requireStaff('channels.manage') };
   const kindItems = (selected?: string) =>
-    registry.list().map((d) => ({ value: d.kind, text: d.label, hint: { text: d.howToConnect }, checked: d.kind === selected }));
+    registry.list().map((d) => ({
+      value: d.kind,
+      text: d.label,
+      hint: { text: d.howToConnect },
+      checked: d.kind === selected,
+    }));
 
   app.get(paths.list, guard, async (request, reply) => {
     const done = (request.query as Record<string, unknown>).done;
@@ -77,17 +83,24 @@ export function registerChannelRoutes(
         // Secrets are never echoed back into the page.
         values: { name, ...settings },
         errors: error.fieldErrors,
-        errorList: errorList(error.fieldErrors, ['kind', 'name', ...(def?.fields.map((f) => f.name) ?? []), 'credentials']),
+        errorList: errorList(error.fieldErrors, [
+          'kind',
+          'name',
+          ...(def?.fields.map((f) => f.name) ?? []),
+          'credentials',
+        ]),
       });
     }
     return reply.redirect(`${request.basePath}${paths.list}?done=connected`, 303);
   });
 
   app.get<{ Params: { accountId: string } }>(paths.account, guard, async (request, reply) => {
-    const account = await accounts.get(request.council.id, request.params.accountId).catch((error: unknown) => {
-      if (error instanceof ChannelAccountError && error.kind === 'not_found') return undefined;
-      throw error;
-    });
+    const account = await accounts
+      .get(request.council.id, request.params.accountId)
+      .catch((error: unknown) => {
+        if (error instanceof ChannelAccountError && error.kind === 'not_found') return undefined;
+        throw error;
+      });
     if (!account) return reply.callNotFound();
     return reply.render('channels/views/account.njk', {
       pageTitle: account.name,

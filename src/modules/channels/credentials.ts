@@ -29,18 +29,30 @@ export class CredentialBox {
     const cipher = createCipheriv('aes-256-gcm', key, nonce);
     cipher.setAAD(Buffer.from(associated));
     const body = Buffer.concat([cipher.update(JSON.stringify(plaintext), 'utf8'), cipher.final()]);
-    return [version, id, nonce.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return [
+      version,
+      id,
+      nonce.toString('base64url'),
+      body.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+    ].join('.');
   }
 
   open<T>(sealed: string, associated: string): T {
     const [v, id, nonce, body, tag] = sealed.split('.');
-    if (v !== version || !id || !nonce || body === undefined || !tag) throw new Error('not a sealed credential');
+    if (v !== version || !id || !nonce || body === undefined || !tag)
+      throw new Error('not a sealed credential');
     const entry = this.keys.find((k) => k.id === id);
-    if (!entry) throw new Error(`credential sealed with an unknown key ${id}: was a key removed before rotation finished?`);
+    if (!entry)
+      throw new Error(
+        `credential sealed with an unknown key ${id}: was a key removed before rotation finished?`,
+      );
     const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(nonce, 'base64url'));
     decipher.setAAD(Buffer.from(associated));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    const text = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    const text = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+      'utf8',
+    );
     return JSON.parse(text) as T;
   }
 

@@ -8,7 +8,16 @@
  * not do: a call either returns what the provider confirmed or throws a ChannelError.
  */
 
-export const channelKinds = ['bluesky', 'mastodon', 'facebook', 'instagram', 'x', 'email', 'notify', 'web'] as const;
+export const channelKinds = [
+  'bluesky',
+  'mastodon',
+  'facebook',
+  'instagram',
+  'x',
+  'email',
+  'notify',
+  'web',
+] as const;
 export type ChannelKind = (typeof channelKinds)[number];
 
 /** A post, reply or message as the provider identifies it. */
@@ -53,7 +62,8 @@ export type Published = {
 
 export type Author = { id: string; handle?: string; name?: string; email?: string; phone?: string };
 
-export type InboundKind = 'mention' | 'reply' | 'comment' | 'visitor_post' | 'direct_message' | 'email' | 'sms' | 'form';
+export type InboundKind =
+  'mention' | 'reply' | 'comment' | 'visitor_post' | 'direct_message' | 'email' | 'sms' | 'form';
 
 export type InboundItem = {
   /** Unique per channel account: redelivery of the same item has the same id. */
@@ -74,7 +84,11 @@ export type InboundItem = {
   raw: unknown;
 };
 
-export type InboundBatch = { items: InboundItem[]; cursor: string | undefined; malformed: MalformedInbound[] };
+export type InboundBatch = {
+  items: InboundItem[];
+  cursor: string | undefined;
+  malformed: MalformedInbound[];
+};
 
 /** A payload that could not be understood: stored raw, never dropped, never thrown. */
 export type MalformedInbound = { raw: unknown; reason: string };
@@ -92,7 +106,13 @@ export type ChannelLimits = {
 
 export type LimitProblem = { field: 'text' | 'media' | 'altText' | 'to' | 'subject'; message: string };
 
-export type PostMetrics = { likes: number; reposts: number; replies: number; quotes?: number; views?: number };
+export type PostMetrics = {
+  likes: number;
+  reposts: number;
+  replies: number;
+  quotes?: number;
+  views?: number;
+};
 
 export type AccountIdentity = { id: string; handle: string; displayName?: string; url?: string };
 
@@ -111,10 +131,13 @@ export interface CanReply {
 export interface CanFetchInbound {
   fetchInbound(cursor: string | undefined): Promise<InboundBatch>;
 }
-export type WebhookRequest = { method: string; headers: Record<string, string | string[] | undefined>; query: Record<string, string>; rawBody: Buffer };
-export type WebhookResult =
-  | { kind: 'challenge'; body: string }
-  | { kind: 'events'; batch: InboundBatch };
+export type WebhookRequest = {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, string>;
+  rawBody: Buffer;
+};
+export type WebhookResult = { kind: 'challenge'; body: string } | { kind: 'events'; batch: InboundBatch };
 export interface CanHandleWebhook {
   /** Verifies the signature (throws ChannelError 'rejected' when forged) and parses. */
   handleWebhook(request: WebhookRequest): Promise<WebhookResult>;
@@ -139,11 +162,16 @@ export interface CanFindPublished {
 const has = (c: object, method: string) => typeof (c as Record<string, unknown>)[method] === 'function';
 
 export const canReply = (c: ChannelConnector): c is ChannelConnector & CanReply => has(c, 'reply');
-export const canFetchInbound = (c: ChannelConnector): c is ChannelConnector & CanFetchInbound => has(c, 'fetchInbound');
-export const canHandleWebhook = (c: ChannelConnector): c is ChannelConnector & CanHandleWebhook => has(c, 'handleWebhook');
-export const canUploadMedia = (c: ChannelConnector): c is ChannelConnector & CanUploadMedia => has(c, 'uploadMedia');
+export const canFetchInbound = (c: ChannelConnector): c is ChannelConnector & CanFetchInbound =>
+  has(c, 'fetchInbound');
+export const canHandleWebhook = (c: ChannelConnector): c is ChannelConnector & CanHandleWebhook =>
+  has(c, 'handleWebhook');
+export const canUploadMedia = (c: ChannelConnector): c is ChannelConnector & CanUploadMedia =>
+  has(c, 'uploadMedia');
 export const canDelete = (c: ChannelConnector): c is ChannelConnector & CanDelete => has(c, 'delete');
-export const canReadMetrics = (c: ChannelConnector): c is ChannelConnector & CanReadMetrics => has(c, 'readMetrics');
+export const canReadMetrics = (c: ChannelConnector): c is ChannelConnector & CanReadMetrics =>
+  has(c, 'readMetrics');
 export const canVerifyCredentials = (c: ChannelConnector): c is ChannelConnector & CanVerifyCredentials =>
   has(c, 'verifyCredentials');
-export const canFindPublished = (c: ChannelConnector): c is ChannelConnector & CanFindPublished => has(c, 'findPublished');
+export const canFindPublished = (c: ChannelConnector): c is ChannelConnector & CanFindPublished =>
+  has(c, 'findPublished');

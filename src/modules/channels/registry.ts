@@ -31,7 +31,9 @@ export type ConnectorDefinition = {
 export const isHttpUrl = (v: string) => {
   try {
     const u = new URL(v);
-    return u.protocol === 'https:' || u.protocol === 'http:' ? undefined : 'Enter a web address starting with https://';
+    return u.protocol === 'https:' || u.protocol === 'http:'
+      ? undefined
+      : 'Enter a web address starting with https://';
   } catch {
     return 'Enter a web address, like https://bsky.social';
   }

@@ -18,7 +18,11 @@ export function countUtf8Bytes(text: string): number {
 const urlPattern = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/giu;
 
 export function findUrls(text: string): { url: string; start: number; end: number }[] {
-  return [...text.matchAll(urlPattern)].map((m) => ({ url: m[0], start: m.index, end: m.index + m[0].length }));
+  return [...text.matchAll(urlPattern)].map((m) => ({
+    url: m[0],
+    start: m.index,
+    end: m.index + m[0].length,
+  }));
 }
 
 /**
@@ -28,7 +32,8 @@ export function findUrls(text: string): { url: string; start: number; end: numbe
 export function countMastodon(text: string): number {
   const withoutUrls = text.replace(urlPattern, 'x'.repeat(23));
   const localMentions = withoutUrls.replace(/(^|\s)(@[a-z0-9_]+)@[a-z0-9.-]+\.[a-z]{2,}/giu, '$1$2');
-  return [...localMentions].length;
+  // Mastodon counts user-visible characters (grapheme clusters), as its length validator does.
+  return countGraphemes(localMentions);
 }
 
 /**
@@ -50,7 +55,11 @@ export function countX(text: string): number {
       const cp = g.segment.codePointAt(0) ?? 0;
       // An emoji sequence counts as one emoji (weight 2), as twitter-text does.
       const isEmoji = /\p{Extended_Pictographic}/u.test(g.segment);
-      total += isEmoji ? 2 : ranges.some(([lo, hi]) => cp >= lo && cp <= hi) ? [...g.segment].length : 2 * [...g.segment].length;
+      total += isEmoji
+        ? 2
+        : ranges.some(([lo, hi]) => cp >= lo && cp <= hi)
+          ? [...g.segment].length
+          : 2 * [...g.segment].length;
     }
   };
   for (const u of findUrls(text)) {
@@ -66,7 +75,11 @@ export function countX(text: string): number {
  * Splits text into parts of at most `limit` units by `count`, at paragraph, sentence or word
  * boundaries, never inside a URL, numbering parts (1/3) when there is more than one.
  */
-export function splitForThread(text: string, limit: number, count: (s: string) => number = countGraphemes): string[] {
+export function splitForThread(
+  text: string,
+  limit: number,
+  count: (s: string) => number = countGraphemes,
+): string[] {
   if (count(text) <= limit) return [text];
   const words = text.split(/(\s+)/u).filter((w) => w.length > 0);
   const budget = limit - 6; // room for " (n/m)"

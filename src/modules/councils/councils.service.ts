@@ -50,7 +50,10 @@ function toCouncil(r: Row): Council {
 }
 
 export class CouncilsError extends Error {
-  constructor(readonly kind: 'validation' | 'conflict', message: string) {
+  constructor(
+    readonly kind: 'validation' | 'conflict',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -76,7 +79,11 @@ export class CouncilsService {
   async findBySlug(slug: string): Promise<Council | undefined> {
     if (!/^[a-z0-9-]{2,40}$/.test(slug)) return undefined;
     return this.cached(`slug:${slug}`, async () => {
-      const row = await this.appDb.selectFrom('councils').selectAll().where('slug', '=', slug).executeTakeFirst();
+      const row = await this.appDb
+        .selectFrom('councils')
+        .selectAll()
+        .where('slug', '=', slug)
+        .executeTakeFirst();
       return row ? toCouncil(row) : undefined;
     });
   }
@@ -111,7 +118,11 @@ export class CouncilsService {
   }): Promise<Council> {
     if (!/^[a-z0-9-]{2,40}$/.test(input.slug))
       throw new CouncilsError('validation', 'Slug must be 2 to 40 lowercase letters, digits or hyphens');
-    const existing = await this.systemDb.selectFrom('councils').select('id').where('slug', '=', input.slug).executeTakeFirst();
+    const existing = await this.systemDb
+      .selectFrom('councils')
+      .select('id')
+      .where('slug', '=', input.slug)
+      .executeTakeFirst();
     if (existing) throw new CouncilsError('conflict', `A council with slug ${input.slug} already exists`);
     const row = await this.systemDb
       .insertInto('councils')

@@ -1,0 +1,141 @@
+/**
+ * Every page a person can reach, in every state worth seeing (empty, with errors, after an
+ * action), for the accessibility scan. A module that adds pages adds them here; the scan in
+ * e2e/accessibility.test.ts picks them up.
+ */
+import type { Page } from 'playwright-core';
+import { clickAndLoad } from './browser.ts';
+
+/** Who is looking: nobody signed in, the demo administrator, or a contact-centre agent. */
+export type Viewer = 'anonymous' | 'admin' | 'agent';
+
+export type ScannedPage = {
+  name: string;
+  viewer: Viewer;
+  path: string;
+  /** The document's HTTP status. */
+  status: number;
+  /** Steps after loading to reach the state to scan, such as submitting an empty form. */
+  then?: (page: Page) => Promise<void>;
+  /** What the page title must match once in that state. */
+  title: RegExp;
+};
+
+/** Submits the page's form with its main button, empty, to show the error state. */
+const submitEmpty = (button: string) => async (page: Page) => {
+  await clickAndLoad(page, page.getByRole('button', { name: button, exact: true }));
+};
+
+export const scannedPages: ScannedPage[] = [
+  // Public site.
+  { name: 'home', viewer: 'anonymous', path: '/', status: 200, title: /^Home – / },
+  {
+    name: 'accessibility statement',
+    viewer: 'anonymous',
+    path: '/accessibility',
+    status: 200,
+    title: /^Accessibility statement – /,
+  },
+  {
+    name: 'page not found',
+    viewer: 'anonymous',
+    path: '/no-such-page',
+    status: 404,
+    title: /^Page not found – /,
+  },
+
+  // Signing in.
+  { name: 'sign in', viewer: 'anonymous', path: '/staff/sign-in', status: 200, title: /^Sign in – / },
+  {
+    name: 'sign in, with errors',
+    viewer: 'anonymous',
+    path: '/staff/sign-in',
+    status: 200,
+    then: submitEmpty('Sign in'),
+    title: /^Error: Sign in – /,
+  },
+
+  // Staff console: accounts.
+  { name: 'staff dashboard', viewer: 'admin', path: '/staff', status: 200, title: /^Staff console – / },
+  { name: 'your account', viewer: 'admin', path: '/staff/account', status: 200, title: /^Your account – / },
+  {
+    name: 'change password',
+    viewer: 'admin',
+    path: '/staff/account/password',
+    status: 200,
+    title: /^Change your password – /,
+  },
+  {
+    name: 'change password, with errors',
+    viewer: 'admin',
+    path: '/staff/account/password',
+    status: 200,
+    then: submitEmpty('Change password'),
+    title: /^Error: Change your password – /,
+  },
+  {
+    name: 'API tokens',
+    viewer: 'admin',
+    path: '/staff/account/tokens',
+    status: 200,
+    title: /^API tokens – /,
+  },
+  {
+    name: 'API tokens, after creating one',
+    viewer: 'admin',
+    path: '/staff/account/tokens',
+    status: 200,
+    then: async (page) => {
+      await page.getByLabel('Token name').fill('Accessibility scan');
+      await clickAndLoad(page, page.getByRole('button', { name: 'Create token' }));
+      await page.locator('#new-token').waitFor();
+    },
+    title: /^API tokens – /,
+  },
+  {
+    name: 'API tokens, with errors',
+    viewer: 'admin',
+    path: '/staff/account/tokens',
+    status: 200,
+    then: submitEmpty('Create token'),
+    title: /^Error: API tokens – /,
+  },
+  { name: 'users', viewer: 'admin', path: '/staff/users', status: 200, title: /^Users – / },
+  { name: 'add a user', viewer: 'admin', path: '/staff/users/new', status: 200, title: /^Add a user – / },
+  {
+    name: 'add a user, with errors',
+    viewer: 'admin',
+    path: '/staff/users/new',
+    status: 200,
+    then: submitEmpty('Add user'),
+    title: /^Error: Add a user – /,
+  },
+  { name: 'audit log', viewer: 'admin', path: '/staff/audit', status: 200, title: /^Audit log – / },
+
+  // Staff console: channels. Add the connect form per network (and its error state) as
+  // connectors join the registry.
+  { name: 'channels', viewer: 'admin', path: '/staff/channels', status: 200, title: /^Channels – / },
+  {
+    name: 'connect a channel account',
+    viewer: 'admin',
+    path: '/staff/channels/connect',
+    status: 200,
+    title: /^Connect an account – /,
+  },
+
+  // Errors.
+  {
+    name: 'staff page not found',
+    viewer: 'admin',
+    path: '/staff/no-such-page',
+    status: 404,
+    title: /^Page not found – /,
+  },
+  {
+    name: 'permission denied (an agent visiting users)',
+    viewer: 'agent',
+    path: '/staff/users',
+    status: 403,
+    title: /^You do not have permission to view this page – /,
+  },
+];

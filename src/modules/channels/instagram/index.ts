@@ -1,0 +1,2 @@
+export { InstagramConnector, instagramLimits, type InstagramConfig } from './instagram.connector.ts';
+export { instagramReplyTarget, mapInstagramEnvelope } from './instagram.mapper.ts';
