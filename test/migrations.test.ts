@@ -179,7 +179,7 @@ describe('schema', () => {
       has_default: boolean;
     }>`
       SELECT table_name, column_name, is_nullable,
-             (column_default IS NOT NULL OR is_identity = 'YES') AS has_default
+             (column_default IS NOT NULL OR is_identity = 'YES' OR is_generated = 'ALWAYS') AS has_default
       FROM information_schema.columns WHERE table_schema = 'public'`.execute(db.system);
     for (const [table, columns] of declared) {
       const real = rows.filter((r) => r.table_name === table);
