@@ -99,8 +99,8 @@ export default async function (): Promise<Measurement[]> {
     split.push(count / ((await timed(splitAll)).ms / 1000));
   }
   return [
-    { name: 'inbound email normalisation (mailparser)', value: round(median(parse)), unit: 'messages/s' },
-    { name: 'baseline: bare header split', value: round(median(split)), unit: 'messages/s' },
-    { name: 'corpus mean message size', value: round(bytes / count / 1024, 1), unit: 'KiB' },
+    { name: 'email_inbound_mailparser', value: round(median(parse)), unit: 'messages/s' },
+    { name: 'email_bare_header_split_baseline', value: round(median(split)), unit: 'messages/s' },
+    { name: 'email_corpus_mean_size', value: round(bytes / count / 1024, 1), unit: 'KiB' },
   ];
 }
