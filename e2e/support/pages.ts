@@ -123,6 +123,38 @@ export const scannedPages: ScannedPage[] = [
     title: /^Connect an account – /,
   },
 
+  // Staff console: inbox. The conversation page is scanned in e2e/inbox.test.ts, which has one.
+  { name: 'inbox queue', viewer: 'agent', path: '/staff/inbox', status: 200, title: /^Inbox – / },
+  {
+    name: 'inbox queue, filtered',
+    viewer: 'agent',
+    path: '/staff/inbox?q=bin&urgency=high&sla=breached',
+    status: 200,
+    title: /^Inbox – /,
+  },
+  {
+    name: 'inbox mentions',
+    viewer: 'agent',
+    path: '/staff/inbox/mentions',
+    status: 200,
+    title: /^Mentions – /,
+  },
+  {
+    name: 'inbox settings',
+    viewer: 'admin',
+    path: '/staff/inbox/settings',
+    status: 200,
+    title: /^Inbox settings – /,
+  },
+  {
+    name: 'inbox settings, with errors',
+    viewer: 'admin',
+    path: '/staff/inbox/settings',
+    status: 200,
+    then: submitEmpty('Add status'),
+    title: /^Error: Inbox settings – /,
+  },
+
   // Errors.
   {
     name: 'staff page not found',
