@@ -38,6 +38,17 @@ program
   );
 
 program
+  .command('triage')
+  .description(
+    'classify JSON lines {"id","text"} from standard input; writes one JSON line per input, in order',
+  )
+  .action(async () => {
+    // No database: triage is pure computation over the committed model and gazetteer.
+    const { runTriageCli } = await import('./modules/inbox/index.ts');
+    await runTriageCli(process.stdin, process.stdout);
+  });
+
+program
   .command('seed-demo')
   .description('create the demo council and its staff if they do not exist')
   .action(() =>
