@@ -17,6 +17,14 @@ import type { Services } from './container.ts';
 import './web/types.ts';
 import { registerAccountRoutes } from './modules/accounts/index.ts';
 import { registerChannelRoutes } from './modules/channels/index.ts';
+import { registerPublicRoutes, registerPublishingRoutes } from './modules/publishing/index.ts';
+import { registerMeetingRoutes } from './modules/meetings/index.ts';
+import {
+  registerCaseRoutes,
+  registerContactRoutes,
+  registerInboxRoutes,
+  registerWebhookRoutes,
+} from './modules/inbox/index.ts';
 import { registerAuth, sessionCookie } from './web/auth.ts';
 import { rewriteCouncilPrefix, councilSlugFromPath } from './web/council-context.ts';
 import { registerErrorHandlers, sendError } from './web/errors.ts';
@@ -24,6 +32,7 @@ import { registerHealth } from './web/health.ts';
 import { makeRender } from './web/render.ts';
 import { createViews, govukAssets } from './web/views.ts';
 import { moduleCatalogue } from './web/catalogue.ts';
+import { requestLogFields } from './logger.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,6 +44,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     genReqId: () => randomUUID(),
+    // Fastify puts its own `req` serializer (the whole URL) on the logger it is given; only
+    // each request's child logger can replace it.
+    childLoggerFactory: (logger, bindings, opts) =>
+      logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: requestLogFields } }),
     trustProxy: config.trustProxy,
     bodyLimit: 2 * 1024 * 1024,
     rewriteUrl: rewriteCouncilPrefix,
@@ -134,7 +147,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   // so a browser cannot be tricked into sending credentials to it.
   app.addHook('preHandler', (request, reply, done) => {
     const isUnsafe = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
-    if (!isUnsafe || request.url.startsWith('/api/')) return done();
+    // Webhooks are signed by the network that sends them (no browser, no cookie): exempt too.
+    if (!isUnsafe || request.url.startsWith('/api/') || request.url.startsWith('/webhooks/')) return done();
     app.csrfProtection(request, reply, done);
   });
 
@@ -160,6 +174,31 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     modules: moduleCatalogue.staff,
   });
   registerChannelRoutes(app, { accounts: services.channelAccounts, registry: services.connectors });
+  registerPublicRoutes(app, { db: services.db.app, publishing: services.publishing });
+  registerPublishingRoutes(app, {
+    publishing: services.publishing,
+    channelAccounts: services.channelAccounts,
+    registry: services.connectors,
+    db: services.db.app,
+  });
+  registerMeetingRoutes(app, {
+    module: services.meetings,
+    secret: services.secretKeys[0]!,
+    secureCookies: config.secureCookies,
+  });
+  registerCaseRoutes(app, { cases: services.cases });
+  registerInboxRoutes(app, {
+    inbox: services.inbox,
+    replies: services.replies,
+    settings: services.inboxSettings,
+    live: services.live,
+  });
+  registerWebhookRoutes(app, {
+    channelAccounts: services.channelAccounts,
+    ingest: services.ingest,
+    db: services.db.app,
+  });
+  registerContactRoutes(app, { contact: services.contact });
 
   app.get('/api/v1/openapi.json', { config: { isCouncilFree: true }, schema: { hide: true } }, async () =>
     app.swagger(),

@@ -29,6 +29,9 @@ describe('loadConfig', () => {
       trustProxy: false,
       sessionHours: 12,
       enableX: false,
+      allowPrivateChannelAddresses: false,
+      smtpPort: undefined,
+      inboundEmailDomain: 'inbound.townsquare.test',
       logLevel: 'info',
     });
   });
@@ -51,6 +54,9 @@ describe('loadConfig', () => {
         TOWNSQUARE_TRUST_PROXY: 'yes',
         TOWNSQUARE_SESSION_HOURS: '8',
         TOWNSQUARE_ENABLE_X: 'true',
+        TOWNSQUARE_ALLOW_PRIVATE_CHANNEL_ADDRESSES: 'yes',
+        TOWNSQUARE_SMTP_PORT: '2525',
+        TOWNSQUARE_INBOUND_EMAIL_DOMAIN: 'Reply.North-Vale.gov.uk',
         LOG_LEVEL: 'debug',
       }),
       {
@@ -67,6 +73,9 @@ describe('loadConfig', () => {
         trustProxy: true,
         sessionHours: 8,
         enableX: true,
+        allowPrivateChannelAddresses: true,
+        smtpPort: 2525,
+        inboundEmailDomain: 'reply.north-vale.gov.uk',
         logLevel: 'debug',
       },
     );

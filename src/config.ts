@@ -34,12 +34,18 @@ const schema = z.object({
   TOWNSQUARE_SECURE_COOKIES: booleanText.default(true),
   TOWNSQUARE_TRUST_PROXY: booleanText.default(false),
   TOWNSQUARE_ENABLE_X: booleanText.default(false),
+  TOWNSQUARE_ALLOW_PRIVATE_CHANNEL_ADDRESSES: booleanText.default(false),
   TOWNSQUARE_SESSION_HOURS: z.coerce
     .number()
     .int()
     .min(1)
     .max(24 * 30)
     .default(12),
+  TOWNSQUARE_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  TOWNSQUARE_INBOUND_EMAIL_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+\.[a-z0-9-]+$/i, 'must be a mail domain such as inbound.borough.gov.uk')
+    .default('inbound.townsquare.test'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -57,6 +63,11 @@ export type Config = Readonly<{
   trustProxy: boolean;
   sessionHours: number;
   enableX: boolean;
+  allowPrivateChannelAddresses: boolean;
+  /** Inbound SMTP listener port (worker and all roles); unset: no listener. */
+  smtpPort: number | undefined;
+  /** Mail to <council slug>@this domain lands in that council's inbox. */
+  inboundEmailDomain: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }>;
 
@@ -89,6 +100,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TOWNSQUARE_TRUST_PROXY,
     sessionHours: e.TOWNSQUARE_SESSION_HOURS,
     enableX: e.TOWNSQUARE_ENABLE_X,
+    allowPrivateChannelAddresses: e.TOWNSQUARE_ALLOW_PRIVATE_CHANNEL_ADDRESSES,
+    smtpPort: e.TOWNSQUARE_SMTP_PORT,
+    inboundEmailDomain: e.TOWNSQUARE_INBOUND_EMAIL_DOMAIN.toLowerCase(),
     logLevel: e.LOG_LEVEL,
   });
 }

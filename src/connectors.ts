@@ -16,17 +16,20 @@ import {
 } from './modules/channels/index.ts';
 
 export function createConnectorRegistry(
-  opts: { enableX: boolean },
+  opts: { enableX: boolean; allowPrivateAddresses?: boolean },
   extra: readonly ConnectorDefinition[] = [],
 ): ConnectorRegistry {
-  return new ConnectorRegistry([
-    blueskyDefinition,
-    mastodonDefinition,
-    facebookDefinition,
-    instagramDefinition,
-    ...(opts.enableX ? [xDefinition] : []),
-    emailDefinition,
-    notifyDefinition,
-    ...extra,
-  ]);
+  return new ConnectorRegistry(
+    [
+      blueskyDefinition,
+      mastodonDefinition,
+      facebookDefinition,
+      instagramDefinition,
+      ...(opts.enableX ? [xDefinition] : []),
+      emailDefinition,
+      notifyDefinition,
+      ...extra,
+    ],
+    { allowPrivateAddresses: opts.allowPrivateAddresses },
+  );
 }

@@ -10,6 +10,7 @@ import { migrate } from './migrate.ts';
 
 export { withCouncil, sql, createDatabases, type Db, type Tx, type Databases } from './database.ts';
 export { migrate, listMigrations, MigrationError } from './migrate.ts';
+export { isUuid } from './ids.ts';
 export { startEmbeddedPostgres } from './embedded.ts';
 export type { Database } from './schema.ts';
 

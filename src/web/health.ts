@@ -28,10 +28,11 @@ export function registerHealth(app: FastifyInstance, db: Db): void {
   const council = { config: { isCouncilFree: true } };
   app.get('/healthz', council, async () => ({ status: 'ok' }));
   app.get('/readyz', council, async (_request, reply) => {
+    let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         sql`SELECT 1`.execute(db),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000)),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), 1000))),
       ]);
       return { status: 'ready' };
     } catch {
@@ -39,6 +40,8 @@ export function registerHealth(app: FastifyInstance, db: Db): void {
         .code(503)
         .header('retry-after', '5')
         .send({ status: 'unavailable', reason: 'database unreachable' });
+    } finally {
+      clearTimeout(timer);
     }
   });
   app.get('/metrics', council, async (_request, reply) =>

@@ -35,6 +35,8 @@ export async function startTestApp(
     TOWNSQUARE_DATA_DIR: '.tmp/test-data',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     TOWNSQUARE_SECURE_COOKIES: 'false',
+    // The channel peers run on loopback; production refuses such addresses.
+    TOWNSQUARE_ALLOW_PRIVATE_CHANNEL_ADDRESSES: 'true',
     ...env,
   });
   const log = createLogger(config.logLevel);

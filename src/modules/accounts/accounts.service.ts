@@ -3,7 +3,7 @@
  * API tokens. Every method takes the council explicitly and runs inside `withCouncil`, so
  * row-level security applies even if a caller passes the wrong id.
  */
-import { sql, withCouncil, type Db, type Tx } from '../../db/index.ts';
+import { isUuid, sql, withCouncil, type Db, type Tx } from '../../db/index.ts';
 import { recordAudit, listAudit, listAuditActions, type Actor, type AuditFilter } from './audit.ts';
 import { decoyHash, hashPassword, passwordProblems, verifyPassword } from './passwords.ts';
 import { isRole, type Role } from './roles.ts';
@@ -256,6 +256,7 @@ export class AccountsService {
   }
 
   private async findUser(tx: Tx, userId: string): Promise<StaffUser> {
+    if (!isUuid(userId)) throw new AccountsError('not_found');
     const row = await tx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
     if (!row) throw new AccountsError('not_found');
     return toStaffUser(row);
@@ -320,7 +321,7 @@ export class AccountsService {
   }
 
   async revokeApiToken(actor: Actor, tokenId: string): Promise<void> {
-    if (!actor.userId) throw new AccountsError('not_found');
+    if (!actor.userId || !isUuid(tokenId)) throw new AccountsError('not_found');
     const userId = actor.userId;
     await withCouncil(this.db, actor.councilId, async (tx) => {
       const result = await tx

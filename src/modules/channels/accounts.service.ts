@@ -4,7 +4,7 @@
  * budget) and flagging an account whose access expired so nothing queued for it is dropped:
  * work for a `needs_reconnect` account waits until someone reconnects it.
  */
-import { withCouncil, type Db, type Tx } from '../../db/index.ts';
+import { isUuid, withCouncil, type Db, type Tx } from '../../db/index.ts';
 import { recordAudit, type Actor } from '../accounts/index.ts';
 import { ChannelError } from './channel-error.ts';
 import type { CredentialBox } from './credentials.ts';
@@ -132,7 +132,7 @@ export class ChannelAccountsService {
   }
 
   private async findRow(tx: Tx, accountId: string): Promise<Row> {
-    if (!/^[0-9a-f-]{36}$/.test(accountId)) throw new ChannelAccountError('not_found');
+    if (!isUuid(accountId)) throw new ChannelAccountError('not_found');
     const row = await tx
       .selectFrom('channel_accounts')
       .select(publicColumns)
@@ -266,6 +266,7 @@ export class ChannelAccountsService {
     councilId: string,
     accountId: string,
   ): Promise<{ account: ChannelAccount; connector: ChannelConnector }> {
+    if (!isUuid(accountId)) throw new ChannelAccountError('not_found');
     return withCouncil(this.db, councilId, async (tx) => {
       const row = await tx
         .selectFrom('channel_accounts')

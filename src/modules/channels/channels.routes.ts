@@ -94,13 +94,15 @@ export function registerChannelRoutes(
     return reply.redirect(`${request.basePath}${paths.list}?done=connected`, 303);
   });
 
+  /** The account named in the path, or undefined when this council has none by that id. */
+  const findAccount = (request: FastifyRequest<{ Params: { accountId: string } }>) =>
+    accounts.get(request.council.id, request.params.accountId).catch((error: unknown) => {
+      if (error instanceof ChannelAccountError && error.kind === 'not_found') return undefined;
+      throw error;
+    });
+
   app.get<{ Params: { accountId: string } }>(paths.account, guard, async (request, reply) => {
-    const account = await accounts
-      .get(request.council.id, request.params.accountId)
-      .catch((error: unknown) => {
-        if (error instanceof ChannelAccountError && error.kind === 'not_found') return undefined;
-        throw error;
-      });
+    const account = await findAccount(request);
     if (!account) return reply.callNotFound();
     return reply.render('channels/views/account.njk', {
       pageTitle: account.name,
@@ -111,7 +113,8 @@ export function registerChannelRoutes(
   });
 
   app.post<{ Params: { accountId: string } }>(paths.reconnect, guard, async (request, reply) => {
-    const account = await accounts.get(request.council.id, request.params.accountId).catch(() => undefined);
+    // Only "no such account" is a 404: a database outage must still answer 503.
+    const account = await findAccount(request);
     if (!account) return reply.callNotFound();
     const { credentials } = readFields(request.body, registry, account.kind);
     try {

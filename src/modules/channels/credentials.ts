@@ -47,7 +47,11 @@ export class CredentialBox {
       throw new Error(
         `credential sealed with an unknown key ${id}: was a key removed before rotation finished?`,
       );
-    const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(nonce, 'base64url'));
+    // Without authTagLength Node accepts a tag cut down to 4 bytes, and a 32-bit tag can be
+    // forged by trial; GCM's full 16 bytes are what seal() writes.
+    const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(nonce, 'base64url'), {
+      authTagLength: 16,
+    });
     decipher.setAAD(Buffer.from(associated));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     const text = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(

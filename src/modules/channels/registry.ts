@@ -17,6 +17,12 @@ export type FieldDefinition = {
   isRequired: boolean;
   /** Checks the value; returns the GOV.UK-style message when it is wrong. */
   check?: (value: string) => string | undefined;
+  /**
+   * The value is an address Townsquare will connect to (a service URL, a mail server). Such
+   * fields must name a public HTTPS service (or a public host), so an officer cannot point the
+   * server at the deployment's own network (SSRF), unless the deployment allows it.
+   */
+  networkAddress?: 'url' | 'host';
 };
 
 export type ConnectorDefinition = {
@@ -39,11 +45,57 @@ export const isHttpUrl = (v: string) => {
   }
 };
 
+/** Literal addresses of this machine or a private network, refused as channel addresses. */
+export function isPrivateHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.local') || h.endsWith('.internal'))
+    return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      a >= 224
+    );
+  }
+  if (h.includes(':'))
+    return h === '::' || h === '::1' || /^f[cd]/.test(h) || /^fe[89ab]/.test(h) || h.startsWith('::ffff:');
+  return false;
+}
+
+export function publicAddressProblem(kind: 'url' | 'host', value: string): string | undefined {
+  if (kind === 'host')
+    return isPrivateHost(value)
+      ? 'Enter the address of a server on the internet, not a private one'
+      : undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'Enter a web address, like https://bsky.social';
+  }
+  if (url.protocol !== 'https:') return 'Enter a web address starting with https://';
+  if (isPrivateHost(url.hostname)) return 'Enter the address of a service on the internet, not a private one';
+  return undefined;
+}
+
 export class ConnectorRegistry {
   private readonly definitions = new Map<ChannelKind, ConnectorDefinition>();
+  private readonly allowPrivateAddresses: boolean;
 
-  constructor(definitions: readonly ConnectorDefinition[]) {
+  /**
+   * `allowPrivateAddresses` lets channel addresses be plain http or on a private network:
+   * for tests against local peers and for councils running their own services in-house.
+   */
+  constructor(definitions: readonly ConnectorDefinition[], opts: { allowPrivateAddresses?: boolean } = {}) {
     for (const d of definitions) this.definitions.set(d.kind, d);
+    this.allowPrivateAddresses = opts.allowPrivateAddresses ?? false;
   }
 
   list(): ConnectorDefinition[] {
@@ -75,7 +127,11 @@ export class ConnectorRegistry {
         if (f.isRequired) errors[f.name] = `Enter the ${f.label.toLowerCase()}`;
         continue;
       }
-      const problem = f.check?.(value);
+      const problem =
+        f.check?.(value) ??
+        (f.networkAddress && !this.allowPrivateAddresses
+          ? publicAddressProblem(f.networkAddress, value)
+          : undefined);
       if (problem) errors[f.name] = problem;
     }
     return errors;

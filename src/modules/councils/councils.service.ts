@@ -60,8 +60,11 @@ export class CouncilsError extends Error {
 
 export class CouncilsService {
   // Councils change rarely and are read on every request: a short cache saves a query each time.
+  // Keyed by the request's Host header, which anyone can set: bounded, or a stream of made-up
+  // host names would grow it without limit.
   private cache = new Map<string, { council: Council | undefined; at: number }>();
   private readonly ttlMs = 30_000;
+  private readonly maxCached = 1_000;
 
   constructor(
     private readonly appDb: Db,
@@ -72,7 +75,10 @@ export class CouncilsService {
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.council;
     const council = await load();
+    this.cache.delete(key);
     this.cache.set(key, { council, at: Date.now() });
+    // Maps iterate in insertion order, so the first key is the least recently loaded.
+    if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
     return council;
   }
 

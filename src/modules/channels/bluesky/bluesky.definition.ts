@@ -21,6 +21,7 @@ export const blueskyDefinition: ConnectorDefinition = {
       isSecret: false,
       isRequired: true,
       check: isHttpUrl,
+      networkAddress: 'url',
     },
     {
       name: 'identifier',

@@ -15,6 +15,7 @@ export const emailDefinition: ConnectorDefinition = {
   fields: [
     {
       name: 'host',
+      networkAddress: 'host',
       label: 'SMTP server',
       isSecret: false,
       isRequired: true,

@@ -26,6 +26,7 @@ export const facebookDefinition: ConnectorDefinition = {
       isSecret: false,
       isRequired: false,
       check: isHttpUrl,
+      networkAddress: 'url',
     },
     { name: 'accessToken', label: 'Page access token', isSecret: true, isRequired: true },
     { name: 'appSecret', label: 'App secret', isSecret: true, isRequired: true },

@@ -35,6 +35,7 @@ export const instagramDefinition: ConnectorDefinition = {
       isSecret: false,
       isRequired: false,
       check: isHttpUrl,
+      networkAddress: 'url',
     },
     { name: 'accessToken', label: 'Page access token', isSecret: true, isRequired: true },
     { name: 'appSecret', label: 'App secret', isSecret: true, isRequired: true },

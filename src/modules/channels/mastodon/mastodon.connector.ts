@@ -186,7 +186,10 @@ export class MastodonConnector
         if (isMalformed(mapped)) malformed.push(mapped);
         else items.push(mapped);
         const id = (raw as Json | null)?.id;
-        if (typeof id === 'string' && (!newest || BigInt(id) > BigInt(newest))) newest = id;
+        // Mastodon ids are numeric strings; anything else must not move the cursor, nor throw
+        // from BigInt and stall every later poll of the account.
+        if (typeof id === 'string' && /^\d+$/u.test(id) && (!newest || BigInt(id) > BigInt(newest)))
+          newest = id;
       }
       if (!cursor || rows.length < 80) break;
     }

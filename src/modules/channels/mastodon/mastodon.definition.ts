@@ -19,6 +19,7 @@ export const mastodonDefinition: ConnectorDefinition = {
       isSecret: false,
       isRequired: true,
       check: isHttpUrl,
+      networkAddress: 'url',
     },
     { name: 'accessToken', label: 'Access token', isSecret: true, isRequired: true },
   ],

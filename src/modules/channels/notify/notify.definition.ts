@@ -32,6 +32,7 @@ export const notifyDefinition: ConnectorDefinition = {
       isSecret: false,
       isRequired: false,
       check: isHttpUrl,
+      networkAddress: 'url',
     },
     { name: 'apiKey', label: 'API key', isSecret: true, isRequired: true },
     {

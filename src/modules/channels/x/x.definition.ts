@@ -20,6 +20,7 @@ export const xDefinition: ConnectorDefinition = {
       isSecret: false,
       isRequired: false,
       check: isHttpUrl,
+      networkAddress: 'url',
     },
   ],
   create: ({ settings, credentials }) =>
