@@ -54,7 +54,8 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv, label: string): P
       tail = (tail + chunk.toString()).slice(-200_000);
     });
     child.on('close', (code) => {
-      const read = (name: string) => Number([...tail.matchAll(new RegExp(`ℹ ${name} (\\d+)`, 'g'))].at(-1)?.[1] ?? 0);
+      const read = (name: string) =>
+        Number([...tail.matchAll(new RegExp(`ℹ ${name} (\\d+)`, 'g'))].at(-1)?.[1] ?? 0);
       const counts = {
         passed: read('pass'),
         failed: read('fail') + read('cancelled'),

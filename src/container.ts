@@ -11,6 +11,18 @@ import { CouncilsService } from './modules/councils/index.ts';
 import { ChannelAccountsService, CredentialBox, type ConnectorRegistry } from './modules/channels/index.ts';
 import { createConnectorRegistry } from './connectors.ts';
 import { housekeepingJobs } from './housekeeping.ts';
+import { createPublishing, type Publishing } from './modules/publishing/index.ts';
+import { CasesService } from './modules/inbox/index.ts';
+import { InboxService, InboxSettingsService, LiveHub, ReplyService } from './modules/inbox/index.ts';
+import { createMeetingsModule, type MeetingsModule } from './modules/meetings/index.ts';
+import {
+  ContactService,
+  DutyAlerter,
+  IngestService,
+  SlaService,
+  inboxJobs,
+  loadTriager,
+} from './modules/inbox/index.ts';
 import { loadSecretKeys } from './secrets.ts';
 
 export type Services = {
@@ -22,7 +34,17 @@ export type Services = {
   accounts: AccountsService;
   connectors: ConnectorRegistry;
   channelAccounts: ChannelAccountsService;
+  publishing: Publishing;
+  meetings: MeetingsModule;
   jobs: JobQueue;
+  cases: CasesService;
+  inbox: InboxService;
+  inboxSettings: InboxSettingsService;
+  replies: ReplyService;
+  live: LiveHub;
+  ingest: IngestService;
+  sla: SlaService;
+  contact: ContactService;
   close: () => Promise<void>;
 };
 
@@ -31,10 +53,52 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
   const secretKeys = await loadSecretKeys(config, log);
   const councils = new CouncilsService(database.app, database.system);
   const accounts = new AccountsService(database.app, { sessionHours: config.sessionHours });
-  const connectors = createConnectorRegistry({ enableX: config.enableX });
+  const connectors = createConnectorRegistry({
+    enableX: config.enableX,
+    allowPrivateAddresses: config.allowPrivateChannelAddresses,
+  });
   const channelAccounts = new ChannelAccountsService(database.app, new CredentialBox(secretKeys), connectors);
   const definitions: AnyJobDefinition[] = [...housekeepingJobs({ councils, accounts })];
+  const publishing = createPublishing({
+    app: database.app,
+    system: database.system,
+    channelAccounts,
+    registry: connectors,
+  });
+  definitions.push(...publishing.definitions);
+  const inbox = new InboxService(database.app);
+  const replies = new ReplyService(database.app, channelAccounts);
+  definitions.push(replies.job as AnyJobDefinition);
+  // What residents are told about their case is sent like any reply, by `inbox.send-reply`.
+  const cases = new CasesService(database.app, { queueDelivery: (d) => jobs.send(replies.job, d), log });
+  const meetings = createMeetingsModule({
+    db: database.app,
+    databaseUrl: database.url,
+    channelAccounts,
+    councilIds: async () => (await councils.list()).map((c) => c.id),
+    jobs: () => jobs,
+    log,
+  });
+  definitions.push(...meetings.jobDefinitions);
+  // Inbound: the pipeline, SLA timers and their jobs (bound to the queue below).
+  const ingest = new IngestService(database.app, { log, triager: await loadTriager(log) });
+  const sla = new SlaService(database.app);
+  const ingestJobs = inboxJobs({
+    db: database.app,
+    ingest,
+    sla,
+    alerter: new DutyAlerter(database.app, channelAccounts, log),
+    channelAccounts,
+    councilIds: async () => (await councils.list()).map((c) => c.id),
+    log,
+  });
+  definitions.push(...ingestJobs.definitions);
   const jobs = new JobQueue({ url: database.url, log, definitions });
+  ingest.useScheduler(ingestJobs.scheduler(() => jobs));
+  replies.useQueue((data, o) =>
+    jobs.send(replies.job, data, o?.startAfterSeconds ? { startAfter: o.startAfterSeconds } : {}),
+  );
+  publishing.attach(jobs);
   return {
     config,
     log,
@@ -44,8 +108,20 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
     accounts,
     connectors,
     channelAccounts,
+    publishing,
+    meetings,
     jobs,
+    cases,
+    inbox,
+    inboxSettings: new InboxSettingsService(database.app),
+    replies,
+    // Started by the web app (the inbox's event stream), which is its only listener.
+    live: new LiveHub(database.url),
+    ingest,
+    sla,
+    contact: new ContactService(database.app, ingest),
     close: async () => {
+      await meetings.close();
       await jobs.stop();
       await database.shutdown();
     },

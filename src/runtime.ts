@@ -8,6 +8,7 @@ import { loadConfig, type Config } from './config.ts';
 import { createContainer, type Services } from './container.ts';
 import { demoBanner, seedDemo } from './demo/seed.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { startInboundMail } from './modules/inbox/index.ts';
 
 export type Role = { web: boolean; worker: boolean };
 
@@ -20,6 +21,18 @@ export async function runService(role: Role): Promise<void> {
     process.stdout.write(demoBanner(result, `http://localhost:${config.port}`));
   }
   await services.jobs.start({ work: role.worker });
+  // Inbound mail is worker work: SMTP 250 is given once the message is committed.
+  const mail =
+    role.worker && config.smtpPort !== undefined
+      ? await startInboundMail({
+          port: config.smtpPort,
+          host: config.host,
+          domain: config.inboundEmailDomain,
+          councilBySlug: async (slug) => (await services.councils.findBySlug(slug))?.id,
+          ingest: services.ingest,
+          log,
+        })
+      : undefined;
   const app = role.web ? await buildApp(services) : undefined;
   if (app) await app.listen({ port: config.port, host: config.host });
   log.info(
@@ -28,6 +41,7 @@ export async function runService(role: Role): Promise<void> {
   );
   installShutdown(log, async () => {
     await app?.close();
+    await mail?.close();
     await services.close();
   });
 }

@@ -309,7 +309,7 @@ describe('staff account flows', () => {
     const nav = dashboard('.govuk-service-navigation__list .govuk-service-navigation__link')
       .toArray()
       .map((a) => dashboard(a).text().trim());
-    assert.deepEqual(nav, ['Dashboard', 'Your account']);
+    assert.deepEqual(nav, ['Dashboard', 'Inbox', 'Cases', 'Your account']);
   });
 
   it('creates an API token shown once, stores only its SHA-256, and refuses it once revoked', async () => {

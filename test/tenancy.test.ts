@@ -22,6 +22,15 @@ type Tenant = {
   tokenId: string;
   token: string;
   channelAccountId: string;
+  conversationId: string;
+  caseId: string;
+  messageId: string;
+  teamId: string;
+  savedReplyId: string;
+  /** Publishing: a post of B's with a variant, and an image in B's media library. */
+  publishing: { postId: string; variantId: string; mediaId: string };
+  /** Meetings: a meeting of B's with a question and a poll. */
+  meetings: { meetingId: string; questionId: string; pollId: string };
 };
 
 async function createTenant(services: Services, letter: 'a' | 'b'): Promise<Tenant> {
@@ -61,7 +70,69 @@ async function createTenant(services: Services, letter: 'a' | 'b'): Promise<Tena
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  // A resident's conversation and the case made from it, also written directly.
+  const contact = await services.db.system
+    .insertInto('contacts')
+    .values({ council_id: council.id, display_name: `Resident of council ${upper}${upper}${upper}` })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const conversation = await services.db.system
+    .insertInto('conversations')
+    .values({
+      council_id: council.id,
+      channel_kind: 'web',
+      thread_key: `thread-${letter}`,
+      contact_id: contact.id,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const theCase = await services.db.system
+    .insertInto('cases')
+    .values({
+      council_id: council.id,
+      reference: 'TS-2026-000001',
+      conversation_id: conversation.id,
+      area: 'waste',
+      category: 'fly_tipping',
+      summary: `Case of council ${upper}${upper}${upper}`,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await services.db.system
+    .insertInto('case_reporters')
+    .values({ council_id: council.id, case_id: theCase.id, conversation_id: conversation.id })
+    .execute();
+  // The inbox console's own ids: a reply awaiting approval, a team, a saved reply.
+  const message = await services.db.system
+    .insertInto('messages')
+    .values({
+      council_id: council.id,
+      conversation_id: conversation.id,
+      direction: 'out',
+      body: `Reply of council ${upper}${upper}${upper}`,
+      delivery_status: 'awaiting_approval',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const team = await services.db.system
+    .insertInto('teams')
+    .values({
+      council_id: council.id,
+      slug: `team-${letter}`,
+      name: `Team of council ${upper}${upper}${upper}`,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const savedReply = await services.db.system
+    .insertInto('saved_replies')
+    .values({ council_id: council.id, title: `Saved of council ${upper}${upper}${upper}`, body: 'Hello' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const publishing = await createPublishingRows(services, council.id, admin.id, channel.id);
+  const meetings = await createMeetingRows(services, council.id, `${upper}${upper}${upper}`);
   return {
+    publishing,
+    meetings,
     councilId: council.id,
     slug: council.slug,
     host: `${letter}.test`,
@@ -70,7 +141,50 @@ async function createTenant(services: Services, letter: 'a' | 'b'): Promise<Tena
     tokenId,
     token,
     channelAccountId: channel.id,
+    conversationId: conversation.id,
+    caseId: theCase.id,
+    messageId: String(message.id),
+    teamId: team.id,
+    savedReplyId: savedReply.id,
   };
+}
+
+/** A post of the council's, written directly, with a variant and an image. */
+async function createPublishingRows(
+  services: Services,
+  councilId: string,
+  userId: string,
+  accountId: string,
+) {
+  const db = services.db.system;
+  const post = await db
+    .insertInto('posts')
+    .values({ council_id: councilId, title: 'Post of council BBB', body: 'Body BBB', created_by: userId })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const variant = await db
+    .insertInto('post_variants')
+    .values({
+      council_id: councilId,
+      post_id: post.id,
+      channel_account_id: accountId,
+      text: 'Variant BBB',
+      status: 'failed',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const media = await db
+    .insertInto('media_items')
+    .values({
+      council_id: councilId,
+      filename: 'bbb.png',
+      mime_type: 'image/png',
+      data: Buffer.from([0x89, 0x50, 0x4e, 0x47]),
+      alt_text: 'Alt BBB',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { postId: post.id, variantId: variant.id, mediaId: media.id };
 }
 
 /** Text that appears only in council B's data: none of it may reach council A's staff. */
@@ -82,9 +196,17 @@ function markersOf(b: Tenant): string[] {
     'Admin BBB',
     'Agent BBB',
     'Token of council BBB',
+    'Meeting of council BBB',
+    'Question of council BBB',
+    'Poll of council BBB',
     b.token.slice(0, 10),
     'Channel of council BBB',
     'bbb.bsky.test',
+    'Resident of council BBB',
+    'Case of council BBB',
+    'Reply of council BBB',
+    'Team of council BBB',
+    'Saved of council BBB',
   ];
 }
 
@@ -111,12 +233,57 @@ async function snapshot(ctx: TestContext, councilId: string): Promise<Record<str
   return result;
 }
 
+/** A meeting of the council's with an approved question and an open poll, written directly. */
+async function createMeetingRows(services: Services, councilId: string, marker: string) {
+  const db = services.db.system;
+  const meeting = await db
+    .insertInto('meetings')
+    .values({
+      council_id: councilId,
+      title: `Meeting of council ${marker}`,
+      starts_at: new Date(Date.now() + 864e6),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const question = await db
+    .insertInto('meeting_questions')
+    .values({
+      council_id: councilId,
+      meeting_id: meeting.id,
+      asker_name: `Asker ${marker}`,
+      asker_key: `email:asker@${marker}.test`,
+      original_text: `Question of council ${marker}`,
+      text: `Question of council ${marker}`,
+      status: 'approved',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const poll = await db
+    .insertInto('meeting_polls')
+    .values({
+      council_id: councilId,
+      meeting_id: meeting.id,
+      question: `Poll of council ${marker}`,
+      choices: '["Yes","No"]',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { meetingId: meeting.id, questionId: question.id, pollId: poll.id };
+}
+
 /** Path parameters filled with council B's ids. A new route with a new parameter must be added here. */
 function fillWithIdsOf(b: Tenant, url: string): string {
   const ids: Record<string, string> = {
     userId: b.admin.id,
     tokenId: b.tokenId,
     accountId: b.channelAccountId,
+    ...b.publishing,
+    ...b.meetings,
+    conversationId: b.conversationId,
+    caseId: b.caseId,
+    messageId: b.messageId,
+    teamId: b.teamId,
+    savedReplyId: b.savedReplyId,
   };
   return url.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
     const id = ids[name];
@@ -145,7 +312,9 @@ function formFields(csrf: string): Record<string, string> {
 const isGuarded = (r: RegisteredRoute) =>
   r.method !== 'HEAD' &&
   ((r.url.startsWith('/staff') && r.url !== '/staff/sign-in') ||
-    (r.url.startsWith('/api/') && r.url !== '/api/v1/openapi.json'));
+    (r.url.startsWith('/api/') &&
+      // Public by design: the OpenAPI document and the residents' contact API.
+      !['/api/v1/openapi.json', '/api/v1/messages'].includes(r.url)));
 
 describe('tenancy: one council cannot reach another', () => {
   let ctx: TestContext;
@@ -199,6 +368,8 @@ describe('tenancy: one council cannot reach another', () => {
     for (const route of routes) {
       const url = fillWithIdsOf(b, route.url);
       const what = `${route.method} ${url}`;
+      // A stream that never ends, of A's own events: inbox-console.test.ts shows it is council-scoped.
+      if (route.url === '/staff/inbox/events') continue;
       let res: LightMyRequestResponse;
       if (url.startsWith('/api/')) {
         res = await ctx.app.inject({

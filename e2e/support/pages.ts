@@ -155,6 +155,109 @@ export const scannedPages: ScannedPage[] = [
     title: /^Error: Inbox settings – /,
   },
 
+  // Meetings: reached from the lists, since meeting ids are made when the demo is seeded.
+  {
+    name: 'council meetings',
+    viewer: 'anonymous',
+    path: '/meetings',
+    status: 200,
+    title: /^Council meetings – /,
+  },
+  {
+    name: 'a meeting (agenda, stream, questions)',
+    viewer: 'anonymous',
+    path: '/meetings',
+    status: 200,
+    then: async (page) => clickAndLoad(page, page.getByRole('link', { name: 'Full Council' }).first()),
+    title: /^Full Council – /,
+  },
+  {
+    name: 'ask a question, with errors',
+    viewer: 'anonymous',
+    path: '/meetings',
+    status: 200,
+    then: async (page) => {
+      await clickAndLoad(page, page.getByRole('link', { name: 'Full Council' }).first());
+      await clickAndLoad(page, page.getByRole('button', { name: 'Ask a question' }));
+      await clickAndLoad(page, page.getByRole('button', { name: 'Send question' }));
+    },
+    title: /^Error: Ask a question – Full Council – /,
+  },
+  {
+    name: 'live questions wall',
+    viewer: 'anonymous',
+    path: '/meetings',
+    status: 200,
+    then: async (page) => {
+      await clickAndLoad(page, page.getByRole('link', { name: 'Full Council' }).first());
+      await clickAndLoad(page, page.getByRole('link', { name: 'Follow the questions live' }));
+    },
+    title: /^Live questions – Full Council – /,
+  },
+  {
+    name: 'meeting archive (questions and answers)',
+    viewer: 'anonymous',
+    path: '/meetings',
+    status: 200,
+    then: async (page) =>
+      clickAndLoad(page, page.getByRole('link', { name: /questions and answers/ }).first()),
+    title: /^Questions and answers – Full Council – /,
+  },
+  { name: 'staff meetings', viewer: 'admin', path: '/staff/meetings', status: 200, title: /^Meetings – / },
+  {
+    name: 'add a meeting, with errors',
+    viewer: 'admin',
+    path: '/staff/meetings/new',
+    status: 200,
+    then: submitEmpty('Save meeting'),
+    title: /^Error: Add a meeting – /,
+  },
+  {
+    name: 'question rules',
+    viewer: 'admin',
+    path: '/staff/meetings/settings',
+    status: 200,
+    title: /^Question rules – /,
+  },
+  {
+    name: 'import from ModernGov, with errors',
+    viewer: 'admin',
+    path: '/staff/meetings/import',
+    status: 200,
+    then: submitEmpty('Import'),
+    title: /^Error: Import from ModernGov – /,
+  },
+  {
+    name: 'staff meeting page',
+    viewer: 'admin',
+    path: '/staff/meetings',
+    status: 200,
+    then: async (page) => clickAndLoad(page, page.getByRole('link', { name: 'Full Council' }).first()),
+    title: /^Full Council – /,
+  },
+  {
+    name: 'moderation queue',
+    viewer: 'admin',
+    path: '/staff/meetings',
+    status: 200,
+    then: async (page) => {
+      await clickAndLoad(page, page.getByRole('link', { name: 'Full Council' }).first());
+      await clickAndLoad(page, page.getByRole('link', { name: 'Moderate questions' }));
+    },
+    title: /^Moderation – Full Council – /,
+  },
+  {
+    name: 'chair’s view',
+    viewer: 'admin',
+    path: '/staff/meetings',
+    status: 200,
+    then: async (page) => {
+      await clickAndLoad(page, page.getByRole('link', { name: 'Full Council' }).first());
+      await clickAndLoad(page, page.getByRole('link', { name: 'Chair’s view' }));
+    },
+    title: /^Chair’s view – Full Council – /,
+  },
+
   // Errors.
   {
     name: 'staff page not found',

@@ -118,6 +118,7 @@ export interface TeamsTable {
   duty_contact: string | null;
   round_robin_cursor: Generated<number>;
   created_at: Generated<Date>;
+  is_round_robin: Generated<boolean>;
 }
 
 export interface TeamMembersTable {
@@ -214,6 +215,15 @@ export interface MessagesTable {
   triage: Json | null;
   created_at: Generated<Date>;
   search: Generated<string | null>;
+  approved_by: string | null;
+}
+
+export interface MessageMentionsTable {
+  council_id: string;
+  message_id: string;
+  conversation_id: string;
+  user_id: string;
+  created_at: Generated<Date>;
 }
 
 export interface TagsTable {
@@ -300,6 +310,265 @@ export interface SatisfactionResponsesTable {
   created_at: Generated<Date>;
 }
 
+// --- Publishing (src/db/migrations/0007_publishing.sql) -----------------------------------
+export interface MediaItemsTable {
+  id: Generated<string>;
+  council_id: string;
+  filename: string;
+  mime_type: string;
+  data: Buffer;
+  alt_text: string;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface PublishingApprovalStepsTable {
+  id: Generated<string>;
+  council_id: string;
+  position: number;
+  name: string;
+  role: string | null;
+  user_ids: ColumnType<string[], string[] | undefined, string[]>;
+}
+
+export interface PostsTable {
+  id: Generated<string>;
+  council_id: string;
+  kind: Generated<string>;
+  title: string;
+  body: string;
+  body_cy: string | null;
+  link: string | null;
+  status: Generated<string>;
+  show_on_website: Generated<boolean>;
+  scheduled_at: Timestamp | null;
+  held_reason: string | null;
+  paused_at: Timestamp | null;
+  needs_extra_approval: Generated<boolean>;
+  event_start: Timestamp | null;
+  event_end: Timestamp | null;
+  event_location: string | null;
+  recurrence: Json | null;
+  series_id: string | null;
+  is_emergency: Generated<boolean>;
+  created_by: string;
+  submitted_at: Timestamp | null;
+  published_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface PostMediaTable {
+  council_id: string;
+  post_id: string;
+  media_id: string;
+  position: Generated<number>;
+}
+
+export interface PostVariantsTable {
+  id: Generated<string>;
+  council_id: string;
+  post_id: string;
+  channel_account_id: string;
+  text: string;
+  status: Generated<string>;
+  intended_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  requeued_at: Timestamp | null;
+  attempt_count: Generated<number>;
+  external_id: string | null;
+  external_url: string | null;
+  error: string | null;
+  error_kind: string | null;
+  published_at: Timestamp | null;
+  metrics: Json | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface PublishAttemptsTable {
+  id: Generated<string>;
+  council_id: string;
+  variant_id: string;
+  intended_at: Timestamp;
+  started_at: Generated<Date>;
+  outcome: Generated<string>;
+  error_kind: string | null;
+  error: string | null;
+  finished_at: Timestamp | null;
+}
+
+export interface PostApprovalsTable {
+  id: Generated<string>;
+  council_id: string;
+  post_id: string;
+  step_name: string;
+  position: number;
+  approver_id: string;
+  created_at: Generated<Date>;
+}
+
+export interface PublishingRecordsTable {
+  id: Generated<string>;
+  council_id: string;
+  post_id: string;
+  action: string;
+  actor_user_id: string | null;
+  actor_label: string;
+  snapshot: Json;
+  created_at: Generated<Date>;
+}
+
+export interface IncidentsTable {
+  id: Generated<string>;
+  council_id: string;
+  reason: string;
+  banner: string;
+  started_by: string;
+  started_at: Generated<Date>;
+  ended_by: string | null;
+  ended_at: Timestamp | null;
+}
+// --- end publishing ----------------------------------------------------------------------------
+
+// --- Meetings (src/db/migrations/0006_meetings.sql) --------------------------------------
+type MeetingTime = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface CommitteesTable {
+  id: Generated<string>;
+  council_id: string;
+  name: string;
+  category: string | null;
+  is_active: Generated<boolean>;
+  moderngov_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface MeetingsTable {
+  id: Generated<string>;
+  council_id: string;
+  committee_id: string | null;
+  title: string;
+  starts_at: Timestamp;
+  ends_at: MeetingTime | null;
+  location: string | null;
+  attendance: Generated<string>;
+  status: Generated<string>;
+  stream_url: string | null;
+  recording_url: string | null;
+  hashtag: string | null;
+  question_deadline_at: MeetingTime | null;
+  moderngov_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface AgendaItemsTable {
+  id: Generated<string>;
+  council_id: string;
+  meeting_id: string;
+  position: number;
+  number: string | null;
+  title: string;
+  body: Generated<string>;
+  minutes: string | null;
+  papers: ColumnType<unknown, string | undefined, string>;
+  moderngov_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface MeetingSettingsTable {
+  council_id: string;
+  deadline_hours_before: Generated<number>;
+  is_ward_required: Generated<boolean>;
+  is_one_per_person: Generated<boolean>;
+  word_limit: Generated<number>;
+  votes_per_source_per_hour: Generated<number>;
+  moderngov_url: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface MeetingQuestionsTable {
+  id: Generated<string>;
+  council_id: string;
+  meeting_id: string;
+  agenda_item_id: string | null;
+  channel_kind: Generated<string>;
+  conversation_id: string | null;
+  asker_name: string;
+  asker_email: string | null;
+  asker_ward: string | null;
+  asker_key: string;
+  original_text: string;
+  text: string;
+  status: Generated<string>;
+  rejection_reason: string | null;
+  edit_note: string | null;
+  flags: ColumnType<string[], string[] | undefined, string[]>;
+  ask_count: Generated<number>;
+  votes: Generated<number>;
+  merged_into_id: string | null;
+  answer: string | null;
+  webcast_seconds: number | null;
+  answered_at: MeetingTime | null;
+  decided_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface QuestionVotesTable {
+  council_id: string;
+  question_id: string;
+  meeting_id: string;
+  voter_key: string;
+  source_hash: string;
+  created_at: Generated<Date>;
+}
+
+export interface MeetingPollsTable {
+  id: Generated<string>;
+  council_id: string;
+  meeting_id: string;
+  question: string;
+  choices: ColumnType<unknown, string, string>;
+  is_open: Generated<boolean>;
+  created_at: Generated<Date>;
+  closed_at: MeetingTime | null;
+}
+
+export interface PollVotesTable {
+  council_id: string;
+  poll_id: string;
+  voter_key: string;
+  choice: number;
+  created_at: Generated<Date>;
+}
+
+export interface MeetingEventsTable {
+  id: Generated<string>;
+  council_id: string;
+  meeting_id: string;
+  kind: string;
+  data: string;
+  created_at: Generated<Date>;
+}
+
+export interface QuestionNoticesTable {
+  id: Generated<string>;
+  council_id: string;
+  question_id: string;
+  kind: string;
+  channel: string;
+  status: Generated<string>;
+  detail: string | null;
+  idempotency_key: string;
+  created_at: Generated<Date>;
+  sent_at: MeetingTime | null;
+}
+// --- end of Meetings ----------------------------------------------------------------------
+
 export interface Database {
   councils: CouncilsTable;
   users: UsersTable;
@@ -316,6 +585,7 @@ export interface Database {
   contact_identities: ContactIdentitiesTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
+  message_mentions: MessageMentionsTable;
   tags: TagsTable;
   conversation_tags: ConversationTagsTable;
   saved_replies: SavedRepliesTable;
@@ -325,4 +595,25 @@ export interface Database {
   case_reporters: CaseReportersTable;
   case_events: CaseEventsTable;
   satisfaction_responses: SatisfactionResponsesTable;
+  // publishing
+  media_items: MediaItemsTable;
+  publishing_approval_steps: PublishingApprovalStepsTable;
+  posts: PostsTable;
+  post_media: PostMediaTable;
+  post_variants: PostVariantsTable;
+  publish_attempts: PublishAttemptsTable;
+  post_approvals: PostApprovalsTable;
+  publishing_records: PublishingRecordsTable;
+  incidents: IncidentsTable;
+  // Meetings
+  committees: CommitteesTable;
+  meetings: MeetingsTable;
+  agenda_items: AgendaItemsTable;
+  meeting_settings: MeetingSettingsTable;
+  meeting_questions: MeetingQuestionsTable;
+  question_votes: QuestionVotesTable;
+  meeting_polls: MeetingPollsTable;
+  poll_votes: PollVotesTable;
+  meeting_events: MeetingEventsTable;
+  question_notices: QuestionNoticesTable;
 }

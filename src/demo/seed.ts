@@ -9,6 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Services } from '../container.ts';
 import type { Actor } from '../modules/accounts/index.ts';
+import { seedPublishingDemo } from '../modules/publishing/index.ts';
+import { seedDemoMeetings } from '../modules/meetings/index.ts';
 
 export const demoCouncil = {
   slug: 'demo',
@@ -56,6 +58,8 @@ export async function seedDemo(services: Services): Promise<SeedResult> {
   });
   const asAdmin: Actor = { councilId: council.id, userId: admin.id, label: admin.email };
   for (const person of demoStaff) await services.accounts.createUser(asAdmin, { ...person, password });
+  await seedPublishingDemo(services.db.system, council.id, admin.id);
+  await seedDemoMeetings(services.meetings, asAdmin);
   return { created: true, password, isGeneratedPassword };
 }
 

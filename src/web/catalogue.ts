@@ -9,8 +9,13 @@ export const moduleCatalogue: { public: Entry[]; staff: Entry[] } = {
     {
       name: 'News and alerts',
       description: 'Council news, roadworks, travel and emergency alerts, with feeds.',
+      path: '/news',
     },
-    { name: 'Council meetings', description: 'Watch meetings live, read agendas and ask a question.' },
+    {
+      name: 'Council meetings',
+      description: 'Watch meetings live, read agendas and ask a question.',
+      path: '/meetings',
+    },
     { name: 'Bin days', description: 'Find your collection days and get reminders.' },
     {
       name: 'Report a problem',
@@ -24,9 +29,21 @@ export const moduleCatalogue: { public: Entry[]; staff: Entry[] } = {
     },
   ],
   staff: [
-    { name: 'Inbox', description: 'Every message from residents on every channel, triaged and routed.' },
-    { name: 'Publishing', description: 'Compose, approve and schedule posts to every channel.' },
-    { name: 'Meetings', description: 'Agendas, live questions and the public wall.' },
+    {
+      name: 'Inbox',
+      description: 'Every message from residents on every channel, triaged and routed.',
+      path: '/staff/inbox',
+    },
+    {
+      name: 'Publishing',
+      description: 'Compose, approve and schedule posts to every channel.',
+      path: '/staff/publishing',
+    },
+    {
+      name: 'Meetings',
+      description: 'Agendas, live questions and the public wall.',
+      path: '/staff/meetings',
+    },
     {
       name: 'Channels',
       description: 'Connected social media, email and SMS accounts.',

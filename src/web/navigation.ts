@@ -8,7 +8,11 @@ type NavItem = { text: string; path: string; permission?: Permission };
 
 export const staffNavItems: NavItem[] = [
   { text: 'Dashboard', path: '/staff' },
+  { text: 'Inbox', path: '/staff/inbox', permission: 'inbox.work' },
+  { text: 'Publishing', path: '/staff/publishing', permission: 'publishing.write' },
   { text: 'Channels', path: '/staff/channels', permission: 'channels.manage' },
+  { text: 'Cases', path: '/staff/cases', permission: 'inbox.work' },
+  { text: 'Meetings', path: '/staff/meetings', permission: 'meetings.moderate' },
   { text: 'Users', path: '/staff/users', permission: 'users.manage' },
   { text: 'Audit log', path: '/staff/audit', permission: 'audit.read' },
   { text: 'Your account', path: '/staff/account' },

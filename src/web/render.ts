@@ -29,6 +29,8 @@ export function makeRender(views: nunjucks.Environment, opts: { attribution: str
       footerAttribution: opts.attribution,
       url: (path: string) => `${base}${path}`,
       currentPath: request.url.split('?')[0],
+      // Set by the publishing module while the council is in incident mode.
+      incidentBanner: (request as { incidentBanner?: string }).incidentBanner,
       ...(isStaffArea && staff ? staffNavigation(staff, base, request.url) : {}),
       ...context,
     });

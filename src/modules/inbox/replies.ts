@@ -1,0 +1,401 @@
+/**
+ * Replies to residents, on the channel the conversation came from. A reply is stored first, as
+ * an outbound message ('queued', or 'awaiting_approval' for teams that check replies), and the
+ * job `inbox.send-reply` sends it afterwards, so the page never waits on a network.
+ *
+ * Exactly once: the idempotency key given to the network is the message id, and the job holds
+ * the message row locked while it sends, so two runs of the job (a retry after a crash, the
+ * sweep) cannot both send; a run that finds the message sent does nothing. Failures are acted
+ * on by kind: rate_limited waits for the network's Retry-After; unavailable retries with
+ * backoff, then gives up as failed; auth_expired holds the reply and flags the account for
+ * reconnection; rejected fails at once with the network's reason and a retry button.
+ *
+ * Web-form conversations have no channel to answer on: they are answered by email through the
+ * council's email account, to the address the resident gave.
+ */
+import { sql, withCouncil, type Db, type Tx } from '../../db/index.ts';
+import { defineJob, type JobDefinition } from '../../jobs/index.ts';
+import { recordAudit, type Actor } from '../accounts/index.ts';
+import {
+  canReply,
+  ChannelAccountError,
+  ChannelError,
+  describeFailure,
+  type ChannelAccountsService,
+  type ExternalRef,
+} from '../channels/index.ts';
+import { announce } from './live.ts';
+import { InboxError } from './inbox.service.ts';
+import { isUuid } from './inbox.queries.ts';
+
+export type ReplyJobData = { councilId: string; messageId: string };
+type Enqueue = (data: ReplyJobData, opts?: { startAfterSeconds?: number }) => Promise<unknown>;
+
+/** Channels where a reply can go privately (a direct message) instead of in public. */
+const privateCapable = new Set(['mastodon', 'facebook', 'instagram', 'x', 'bluesky']);
+/** Channels whose every reply is private by nature. */
+const alwaysPrivate = new Set(['email', 'notify', 'web']);
+
+export type ReplyChoice = { canChoosePrivate: boolean; isAlwaysPrivate: boolean; via: string };
+
+/** How a reply on this conversation would travel; the page shows it beside the reply box. */
+export function replyChoice(c: { channel_kind: string; is_private: boolean }): ReplyChoice {
+  if (c.channel_kind === 'web') return { canChoosePrivate: false, isAlwaysPrivate: true, via: 'email' };
+  const isAlwaysPrivate = alwaysPrivate.has(c.channel_kind) || c.is_private;
+  return {
+    canChoosePrivate: !isAlwaysPrivate && privateCapable.has(c.channel_kind),
+    isAlwaysPrivate,
+    via: c.channel_kind,
+  };
+}
+
+/**
+ * Fills `{{resident_name}}`, `{{agent_name}}`, `{{council_name}}` and `{{case_reference}}`;
+ * an unknown or empty placeholder becomes an empty string.
+ * @example renderPlaceholders('Dear {{resident_name}}', { resident_name: 'Sam' }) // 'Dear Sam'
+ */
+export function renderPlaceholders(template: string, values: Partial<Record<string, string>>): string {
+  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_m, key: string) => values[key] ?? '');
+}
+
+type Outcome = { retry?: 'backoff' | { afterSeconds: number }; accountId?: string; error?: unknown };
+
+export class ReplyService {
+  private enqueue: Enqueue = async () => {
+    throw new Error('ReplyService.useQueue was not called');
+  };
+  readonly retryLimit = 5;
+  readonly job: JobDefinition<ReplyJobData>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly channelAccounts: ChannelAccountsService,
+  ) {
+    this.job = defineJob<ReplyJobData>({
+      name: 'inbox.send-reply',
+      retryLimit: this.retryLimit,
+      retryDelaySeconds: 15,
+      expireInSeconds: 120,
+      concurrency: 2,
+      handle: (data, ctx) => this.deliver(data, ctx.retryCount),
+    });
+  }
+
+  /** Wires the queue once it exists (the queue needs this service's job first). */
+  useQueue(enqueue: Enqueue): void {
+    this.enqueue = enqueue;
+  }
+
+  /** A saved reply with its placeholders filled for this conversation and agent. */
+  async savedReplyText(councilId: string, conversationId: string, savedReplyId: string, agentName: string) {
+    if (!isUuid(savedReplyId) || !isUuid(conversationId)) return undefined;
+    return withCouncil(this.db, councilId, async (tx) => {
+      const saved = await tx
+        .selectFrom('saved_replies')
+        .select('body')
+        .where('id', '=', savedReplyId)
+        .executeTakeFirst();
+      const facts = await sql<{ resident_name: string; council_name: string; case_reference: string | null }>`
+        SELECT ct.display_name AS resident_name, co.name AS council_name,
+          (SELECT k.reference FROM cases k WHERE k.conversation_id = c.id
+              OR k.id IN (SELECT r.case_id FROM case_reporters r WHERE r.conversation_id = c.id)
+            ORDER BY k.created_at DESC LIMIT 1) AS case_reference
+        FROM conversations c JOIN contacts ct ON ct.id = c.contact_id JOIN councils co ON co.id = c.council_id
+        WHERE c.id = ${conversationId}::uuid`.execute(tx);
+      const f = facts.rows[0];
+      if (!saved || !f) return undefined;
+      return renderPlaceholders(saved.body, {
+        resident_name: f.resident_name,
+        council_name: f.council_name,
+        case_reference: f.case_reference ?? '',
+        agent_name: agentName,
+      });
+    });
+  }
+
+  async listSaved(councilId: string) {
+    return withCouncil(this.db, councilId, (tx) =>
+      tx.selectFrom('saved_replies').select(['id', 'title']).orderBy('title').execute(),
+    );
+  }
+
+  /** Stores a reply and queues it (or holds it for approval). */
+  async compose(
+    actor: Actor,
+    conversationId: string,
+    input: { body: string; isPrivate: boolean },
+  ): Promise<{ messageId: string; isQueued: boolean }> {
+    const body = input.body.trim();
+    if (!body) throw new InboxError('validation', { reply: 'Enter a reply' });
+    if (body.length > 5000)
+      throw new InboxError('validation', { reply: 'Reply must be 5,000 characters or fewer' });
+    if (!isUuid(conversationId)) throw new InboxError('not_found');
+    const { messageId, isQueued } = await withCouncil(this.db, actor.councilId, async (tx) => {
+      const c = await tx
+        .selectFrom('conversations')
+        .selectAll()
+        .where('id', '=', conversationId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!c) throw new InboxError('not_found');
+      await this.checkRoute(tx, c);
+      const choice = replyChoice(c);
+      const isPrivate = choice.isAlwaysPrivate || (choice.canChoosePrivate && input.isPrivate);
+      const team = c.team_id
+        ? await tx
+            .selectFrom('teams')
+            .select('requires_reply_approval')
+            .where('id', '=', c.team_id)
+            .executeTakeFirst()
+        : undefined;
+      const status = team?.requires_reply_approval ? 'awaiting_approval' : 'queued';
+      const row = await tx
+        .insertInto('messages')
+        .values({
+          council_id: actor.councilId,
+          conversation_id: c.id,
+          direction: 'out',
+          author_user_id: actor.userId,
+          body,
+          is_private: isPrivate,
+          delivery_status: status,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await tx
+        .updateTable('conversations')
+        .set({
+          message_count: sql<number>`message_count + 1`,
+          last_message_at: new Date(),
+          status: c.status === 'new' ? 'open' : c.status,
+          updated_at: new Date(),
+        })
+        .where('id', '=', c.id)
+        .execute();
+      await recordAudit(tx, actor, {
+        action: status === 'queued' ? 'reply.queued' : 'reply.awaiting_approval',
+        entityType: 'message',
+        entityId: String(row.id),
+        after: { conversationId: c.id, isPrivate, body },
+      });
+      await announce(tx, actor.councilId, { type: 'message.created', conversationId: c.id });
+      return { messageId: String(row.id), isQueued: status === 'queued' };
+    });
+    if (isQueued) await this.enqueue({ councilId: actor.councilId, messageId });
+    return { messageId, isQueued };
+  }
+
+  /** Refuses early when nothing could carry the reply, so the agent hears it now, not later. */
+  private async checkRoute(
+    tx: Tx,
+    c: { channel_kind: string; channel_account_id: string | null; contact_id: string },
+  ) {
+    if (c.channel_kind === 'web') {
+      const contact = await tx
+        .selectFrom('contacts')
+        .select('email')
+        .where('id', '=', c.contact_id)
+        .executeTakeFirst();
+      if (!contact?.email)
+        throw new InboxError('validation', {
+          reply: 'This resident gave no email address, so a reply cannot be sent',
+        });
+      if (!(await this.emailAccount(tx)))
+        throw new InboxError('validation', {
+          reply: 'Connect the council’s email account to answer web forms',
+        });
+    } else if (!c.channel_account_id) {
+      throw new InboxError('validation', {
+        reply: 'This conversation has no channel account to reply through',
+      });
+    }
+  }
+
+  private async emailAccount(tx: Tx): Promise<string | undefined> {
+    const row = await tx
+      .selectFrom('channel_accounts')
+      .select('id')
+      .where('kind', '=', 'email')
+      .where('status', '<>', 'disconnected')
+      .orderBy('created_at')
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  /** A second person lets a reply go; nobody approves their own. */
+  async approve(actor: Actor, conversationId: string, messageId: string): Promise<void> {
+    await this.transition(actor, conversationId, messageId, ['awaiting_approval'], 'reply.approved', (m) => {
+      if (m.author_user_id === actor.userId)
+        throw new InboxError('forbidden', { approve: 'Someone else must approve your reply' });
+    });
+  }
+
+  /** Sends a failed or held reply again, with the same idempotency key. */
+  async retry(actor: Actor, conversationId: string, messageId: string): Promise<void> {
+    await this.transition(
+      actor,
+      conversationId,
+      messageId,
+      ['failed', 'held'],
+      'reply.retried',
+      () => undefined,
+    );
+  }
+
+  private async transition(
+    actor: Actor,
+    conversationId: string,
+    messageId: string,
+    from: string[],
+    action: string,
+    check: (m: { author_user_id: string | null }) => void,
+  ): Promise<void> {
+    if (!/^\d{1,18}$/.test(messageId) || !isUuid(conversationId)) throw new InboxError('not_found');
+    await withCouncil(this.db, actor.councilId, async (tx) => {
+      const m = await tx
+        .selectFrom('messages')
+        .select(['id', 'author_user_id', 'delivery_status'])
+        .where('id', '=', messageId)
+        .where('conversation_id', '=', conversationId)
+        .where('direction', '=', 'out')
+        .forUpdate()
+        .executeTakeFirst();
+      if (!m) throw new InboxError('not_found');
+      if (!from.includes(m.delivery_status ?? ''))
+        throw new InboxError('validation', { reply: 'This reply has already moved on' });
+      check(m);
+      await tx
+        .updateTable('messages')
+        .set({
+          delivery_status: 'queued',
+          delivery_error: null,
+          ...(action === 'reply.approved' ? { approved_by: actor.userId } : {}),
+        })
+        .where('id', '=', messageId)
+        .execute();
+      await recordAudit(tx, actor, {
+        action,
+        entityType: 'message',
+        entityId: messageId,
+        before: { deliveryStatus: m.delivery_status },
+        after: { deliveryStatus: 'queued' },
+      });
+      await announce(tx, actor.councilId, { type: 'conversation.updated', conversationId });
+    });
+    await this.enqueue({ councilId: actor.councilId, messageId });
+  }
+
+  /** The job: sends one queued reply, or does nothing if it is no longer queued. */
+  async deliver(data: ReplyJobData, retryCount: number): Promise<void> {
+    const outcome = await withCouncil(this.db, data.councilId, (tx) => this.sendLocked(tx, data, retryCount));
+    if (outcome.accountId)
+      await this.channelAccounts.recordOutcome(data.councilId, outcome.accountId, { error: outcome.error });
+    if (outcome.retry === 'backoff')
+      throw outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
+    if (outcome.retry) await this.enqueue(data, { startAfterSeconds: outcome.retry.afterSeconds });
+  }
+
+  private async sendLocked(tx: Tx, data: ReplyJobData, retryCount: number): Promise<Outcome> {
+    if (!/^\d{1,18}$/.test(data.messageId)) return {};
+    const m = await tx
+      .selectFrom('messages as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
+      .select([
+        'm.id',
+        'm.body',
+        'm.is_private',
+        'm.delivery_status',
+        'c.id as conversation_id',
+        'c.channel_kind',
+        'c.channel_account_id',
+        'c.thread_key',
+        'c.subject',
+        'ct.email',
+      ])
+      .where('m.id', '=', data.messageId)
+      .where('m.direction', '=', 'out')
+      .forUpdate('m')
+      .executeTakeFirst();
+    if (!m || m.delivery_status !== 'queued') return {};
+    const accountId = m.channel_kind === 'web' ? await this.emailAccount(tx) : m.channel_account_id;
+    const setStatus = async (status: string, error: string | null, externalId?: string) => {
+      await tx
+        .updateTable('messages')
+        .set({
+          delivery_status: status,
+          delivery_error: error,
+          ...(externalId ? { external_id: externalId } : {}),
+        })
+        .where('id', '=', m.id)
+        .execute();
+      await announce(tx, data.councilId, {
+        type: 'conversation.updated',
+        conversationId: m.conversation_id,
+        status,
+      });
+    };
+    if (!accountId) {
+      await setStatus('failed', 'No connected channel account can send this reply.');
+      return {};
+    }
+    try {
+      const { connector } = await this.channelAccounts.connectorFor(data.councilId, accountId);
+      const input = { text: m.body, idempotencyKey: String(m.id) };
+      let externalId: string;
+      if (m.channel_kind === 'web') {
+        const subject = m.subject ? `Re: ${m.subject}` : 'Your message to the council';
+        externalId = (await connector.publish({ ...input, to: m.email ?? '', subject })).ref.id;
+      } else {
+        if (!canReply(connector)) {
+          await setStatus('failed', 'This network does not accept replies from Townsquare.');
+          return {};
+        }
+        externalId = (await connector.reply(await this.target(tx, m), input, { isPrivate: m.is_private })).ref
+          .id;
+      }
+      await setStatus('sent', null, externalId);
+      await tx
+        .updateTable('conversations')
+        .set({ first_responded_at: sql<Date>`coalesce(first_responded_at, now())` })
+        .where('id', '=', m.conversation_id)
+        .execute();
+      return { accountId };
+    } catch (error) {
+      if (error instanceof ChannelAccountError) {
+        await setStatus('failed', 'The channel account has been disconnected.');
+        return {};
+      }
+      const kind = error instanceof ChannelError ? error.kind : 'unavailable';
+      const reason = describeFailure(error);
+      if (kind === 'auth_expired') await setStatus('held', reason);
+      else if (kind === 'rejected') await setStatus('failed', reason);
+      else if (kind === 'rate_limited') {
+        await setStatus('queued', reason);
+        const afterSeconds = error instanceof ChannelError ? (error.retryAfterSeconds ?? 60) : 60;
+        return { accountId, error, retry: { afterSeconds } };
+      } else if (retryCount >= this.retryLimit) await setStatus('failed', reason);
+      else {
+        await setStatus('queued', reason);
+        return { accountId, error, retry: 'backoff' };
+      }
+      return { accountId, error };
+    }
+  }
+
+  /** What the reply answers: the resident's latest message on the channel, or the thread. */
+  private async target(
+    tx: Tx,
+    m: { conversation_id: string; thread_key: string; subject: string | null },
+  ): Promise<ExternalRef> {
+    const last = await tx
+      .selectFrom('messages')
+      .select('external_id')
+      .where('conversation_id', '=', m.conversation_id)
+      .where('direction', '=', 'in')
+      .where('external_id', 'is not', null)
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    return { id: last?.external_id ?? m.thread_key, ...(m.subject ? { meta: { subject: m.subject } } : {}) };
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * The inbound edges, end to end: signed Meta webhooks from the Graph contract server (forged
+ * ones refused), real SMTP to the inbound mail listener, the public contact form (GOV.UK
+ * errors, CSRF on) and the public messages API.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { load } from 'cheerio';
+import nodemailer from 'nodemailer';
+import { withCouncil } from '../src/db/index.ts';
+import { startInboundMail } from '../src/modules/inbox/index.ts';
+import { GraphContractServer } from './peers/graph/server.ts';
+import { Browser, createCouncilWithStaff, startTestApp, type TestContext } from './support/app.ts';
+
+describe('inbound edges', () => {
+  let t: TestContext;
+  let councilId: string;
+  let userId: string;
+  let base: string;
+  const host = 'edge-town.test';
+  const q = <T>(fn: Parameters<typeof withCouncil<T>>[2]) => withCouncil(t.services.db.app, councilId, fn);
+  const events = (kind: string) =>
+    q((tx) =>
+      tx
+        .selectFrom('inbound_events')
+        .select(['id', 'external_id', 'status'])
+        .where('channel_kind', '=', kind)
+        .execute(),
+    );
+
+  before(async () => {
+    t = await startTestApp();
+    const made = await createCouncilWithStaff(t.services, 'edge-town');
+    councilId = made.councilId;
+    userId = made.users[0]!.id;
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/c/edge-town`;
+  });
+  after(() => t.close());
+
+  describe('Meta webhooks', () => {
+    let graph: GraphContractServer;
+    let url: string;
+    const verifyToken = 'edge-verify-token-1234';
+    before(async () => {
+      graph = await new GraphContractServer().start();
+      const account = await t.services.channelAccounts.connect(
+        { councilId, userId, label: 'test' },
+        {
+          kind: 'facebook',
+          name: 'Edge Town Facebook',
+          settings: { pageId: graph.pageId, baseUrl: graph.baseUrl },
+          credentials: { accessToken: graph.accessToken, appSecret: graph.appSecret, verifyToken },
+        },
+      );
+      url = `${base}/webhooks/facebook/${account.id}`;
+    });
+    after(() => graph.close());
+
+    it('answers the verify handshake with the challenge and refuses a wrong token', async () => {
+      const ok = await fetch(`${url}?hub.mode=subscribe&hub.verify_token=${verifyToken}&hub.challenge=8237`);
+      assert.equal(ok.status, 200);
+      assert.equal(await ok.text(), '8237');
+      const wrong = await fetch(`${url}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+      assert.equal(wrong.status, 403);
+    });
+
+    it('stores a signed delivery once, even when Meta redelivers it', async () => {
+      const res = await graph.deliver(url, graph.messengerMessage('The bins on Mill Lane were missed again'));
+      assert.equal(res.status, 200);
+      const sent = graph.sentWebhooks.at(-1)!;
+      const again = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': sent.signature },
+        body: sent.rawBody,
+      });
+      assert.equal(again.status, 200);
+      const stored = await events('facebook');
+      assert.equal(stored.length, 1);
+      await t.services.ingest.processPending(councilId);
+      const messages = await q((tx) =>
+        tx.selectFrom('messages').select('body').where('inbound_event_id', '=', stored[0]!.id).execute(),
+      );
+      assert.deepEqual(messages, [{ body: 'The bins on Mill Lane were missed again' }]);
+    });
+
+    it('refuses a forged or altered delivery with 401 and stores nothing', async () => {
+      const before = (await events('facebook')).length;
+      const tampered = await graph.deliver(url, graph.messengerMessage('genuine words'), {
+        tamper: (raw) => raw.replace('genuine', 'forged'),
+      });
+      assert.equal(tampered.status, 401);
+      const unsigned = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      assert.equal(unsigned.status, 401);
+      assert.equal((await events('facebook')).length, before);
+    });
+
+    it('answers 404 for an account that does not exist', async () => {
+      const res = await fetch(`${base}/webhooks/facebook/00000000-0000-4000-8000-000000000000`, {
+        method: 'POST',
+        body: '{}',
+      });
+      assert.equal(res.status, 404);
+    });
+  });
+
+  it('takes email to <slug>@ the inbound domain over SMTP, durably before 250', async () => {
+    const mail = await startInboundMail({
+      port: 0,
+      host: '127.0.0.1',
+      domain: 'inbound.townsquare.test',
+      councilBySlug: async (slug) => (await t.services.councils.findBySlug(slug))?.id,
+      ingest: t.services.ingest,
+      log: t.services.log,
+    });
+    try {
+      const transport = nodemailer.createTransport({
+        host: mail.host,
+        port: mail.port,
+        secure: false,
+        ignoreTLS: true,
+      });
+      await transport.sendMail({
+        from: 'Ada Resident <ada@example.test>',
+        to: 'edge-town@inbound.townsquare.test',
+        subject: 'Broken street light',
+        text: 'The street light outside 12 Elm Road has been out for a week.',
+      });
+      transport.close();
+      // sendMail resolved: the server said 250, so the event is already committed.
+      const stored = await events('email');
+      assert.equal(stored.length, 1);
+      await t.services.ingest.processPending(councilId);
+      const contact = await q((tx) =>
+        tx
+          .selectFrom('messages as m')
+          .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+          .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
+          .select(['ct.email', 'c.subject', 'm.body'])
+          .where('m.inbound_event_id', '=', stored[0]!.id)
+          .executeTakeFirstOrThrow(),
+      );
+      assert.equal(contact.email, 'ada@example.test');
+      assert.equal(contact.subject, 'Broken street light');
+      assert.match(contact.body, /12 Elm Road/);
+    } finally {
+      await mail.close();
+    }
+  });
+
+  describe('contact form', () => {
+    it('shows GOV.UK errors with the values kept', async () => {
+      const browser = new Browser(t.app, host);
+      const page = await browser.get('/contact');
+      assert.equal(page.statusCode, 200);
+      const res = await browser.submit('/contact', {
+        name: 'Sam',
+        email: 'not-an-email',
+        phone: '',
+        message: '',
+      });
+      assert.equal(res.statusCode, 400);
+      const $ = load(res.body);
+      assert.match($('title').text(), /^Error: /);
+      const links = $('.govuk-error-summary a')
+        .map((_, a) => $(a).attr('href'))
+        .get();
+      assert.deepEqual(links, ['#email', '#message']);
+      assert.match($('#email-error').text(), /Enter an email address in the correct format/);
+      assert.equal($('#name').attr('value'), 'Sam');
+      assert.equal($('#email').attr('value'), 'not-an-email');
+    });
+
+    it('refuses a post without the CSRF token', async () => {
+      const res = await new Browser(t.app, host).post('/contact', {
+        name: 'A',
+        email: 'a@example.test',
+        message: 'hi',
+      });
+      assert.equal(res.statusCode, 403);
+    });
+
+    it('sends a message once, even when the page is submitted twice, and confirms what happens next', async () => {
+      const browser = new Browser(t.app, host);
+      const page = await browser.get('/contact');
+      const $ = load(page.body);
+      const fields = {
+        _csrf: $('input[name="_csrf"]').attr('value') ?? '',
+        submissionId: $('input[name="submissionId"]').attr('value') ?? '',
+        name: 'Priya',
+        email: 'priya@example.test',
+        phone: '',
+        message: 'There is <script>alert(1)</script> fly-tipping on Kingsway',
+      };
+      const first = await browser.post('/contact', fields);
+      assert.equal(first.statusCode, 303);
+      assert.equal(first.headers.location, '/contact/sent?by=email');
+      const second = await browser.post('/contact', fields);
+      assert.equal(second.statusCode, 303);
+      const sent = await browser.get('/contact/sent?by=email');
+      assert.match(load(sent.body)('h1').text(), /Message sent/);
+      assert.match(sent.body, /What happens next/);
+      const stored = await events('web');
+      const messages = await q((tx) =>
+        tx
+          .selectFrom('messages')
+          .select('body')
+          .where(
+            'inbound_event_id',
+            'in',
+            stored.map((e) => e.id),
+          )
+          .execute(),
+      );
+      assert.deepEqual(
+        messages.map((m) => m.body),
+        ['There is <script>alert(1)</script> fly-tipping on Kingsway'],
+      );
+    });
+  });
+
+  describe('public messages API', () => {
+    const post = (payload: unknown, headers: Record<string, string> = {}) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/messages',
+        headers: { host, 'content-type': 'application/json', ...headers },
+        payload: JSON.stringify(payload),
+      });
+
+    it('answers 422 problem+json for bad input', async () => {
+      const res = await post({ name: '', message: '' });
+      assert.equal(res.statusCode, 422);
+      assert.match(res.headers['content-type'] ?? '', /application\/problem\+json/);
+      const body = res.json<{ errors: { field: string }[] }>();
+      assert.deepEqual(
+        body.errors.map((e) => e.field),
+        ['name', 'email', 'message'],
+      );
+    });
+
+    it('answers 202 with the message id, and the same id for a retry with the same key', async () => {
+      const payload = { name: 'Jo', phone: '07700 900982', message: 'Can I book a bulky waste collection?' };
+      const first = await post(payload, { 'idempotency-key': 'edge-test-key-000001' });
+      assert.equal(first.statusCode, 202);
+      const a = first.json<{ id: string; isDuplicate: boolean }>();
+      assert.ok(a.id);
+      assert.equal(a.isDuplicate, false);
+      const retry = await post(payload, { 'idempotency-key': 'edge-test-key-000001' });
+      assert.equal(retry.statusCode, 202);
+      assert.deepEqual(retry.json(), { ...a, isDuplicate: true });
+    });
+  });
+});
