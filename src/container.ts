@@ -13,7 +13,15 @@ import { createConnectorRegistry } from './connectors.ts';
 import { housekeepingJobs } from './housekeeping.ts';
 import { createPublishing, type Publishing } from './modules/publishing/index.ts';
 import { CasesService } from './modules/inbox/index.ts';
-import { InboxService, InboxSettingsService, LiveHub, ReplyService } from './modules/inbox/index.ts';
+import {
+  InboxService,
+  InboxSettingsService,
+  LiveHub,
+  ReplyService,
+  sweepOutboundJob,
+  type EnqueueOptions,
+  type ReplyJobData,
+} from './modules/inbox/index.ts';
 import { createMeetingsModule, type MeetingsModule } from './modules/meetings/index.ts';
 import {
   ContactService,
@@ -67,10 +75,24 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
   });
   definitions.push(...publishing.definitions);
   const inbox = new InboxService(database.app);
+  const councilIds = async () => (await councils.list()).map((c) => c.id);
   const replies = new ReplyService(database.app, channelAccounts);
-  definitions.push(replies.job as AnyJobDefinition);
+  definitions.push(replies.job as AnyJobDefinition, sweepOutboundJob(replies, councilIds) as AnyJobDefinition);
+  // Every send job carries the message id as its key, so the sweep can see one is waiting.
+  const sendReply = async (data: ReplyJobData, o: EnqueueOptions = {}): Promise<string | null> => {
+    if (o.unlessPending) {
+      const waiting = await jobs.boss.findJobs(replies.job.name, { key: data.messageId, queued: true, limit: 1 });
+      if (waiting.length > 0) return null;
+    }
+    return jobs.send(replies.job, data, {
+      singletonKey: data.messageId,
+      // Two sweeps in the same minute queue one job between them.
+      ...(o.unlessPending ? { singletonSeconds: 60 } : {}),
+      ...(o.startAfterSeconds ? { startAfter: o.startAfterSeconds } : {}),
+    });
+  };
   // What residents are told about their case is sent like any reply, by `inbox.send-reply`.
-  const cases = new CasesService(database.app, { queueDelivery: (d) => jobs.send(replies.job, d), log });
+  const cases = new CasesService(database.app, { queueDelivery: (d) => sendReply(d), log });
   const meetings = createMeetingsModule({
     db: database.app,
     databaseUrl: database.url,
@@ -95,9 +117,7 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
   definitions.push(...ingestJobs.definitions);
   const jobs = new JobQueue({ url: database.url, log, definitions });
   ingest.useScheduler(ingestJobs.scheduler(() => jobs));
-  replies.useQueue((data, o) =>
-    jobs.send(replies.job, data, o?.startAfterSeconds ? { startAfter: o.startAfterSeconds } : {}),
-  );
+  replies.useQueue(sendReply);
   publishing.attach(jobs);
   return {
     config,

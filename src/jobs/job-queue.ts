@@ -35,6 +35,10 @@ export function defineJob<T extends object>(def: JobDefinition<T>): JobDefinitio
 // Existential wrapper so definitions with different payloads sit in one list.
 export type AnyJobDefinition = JobDefinition<never>;
 
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 export class JobQueue {
   readonly boss: PgBoss;
   private readonly log: Logger;
@@ -43,7 +47,8 @@ export class JobQueue {
 
   constructor(opts: { url: string; log: Logger; definitions: readonly AnyJobDefinition[] }) {
     this.log = opts.log.child({ component: 'jobs' });
-    this.boss = new PgBoss({ connectionString: opts.url, schema: 'pgboss', max: 4 });
+    // LISTEN/NOTIFY wakes a worker the moment a job is created; polling stays as the floor.
+    this.boss = new PgBoss({ connectionString: opts.url, schema: 'pgboss', max: 6, useListenNotify: true });
     this.boss.on('error', (error: unknown) => this.log.error({ err: error }, 'job queue error'));
     for (const def of opts.definitions) this.definitions.set(def.name, def);
   }
@@ -58,17 +63,38 @@ export class JobQueue {
         retryDelay: def.retryDelaySeconds,
         retryBackoff: true,
         expireInSeconds: def.expireInSeconds,
+        notify: true,
       });
       if (def.cron) await this.boss.schedule(def.name, def.cron, {}, { tz: 'Europe/London' });
     }
     if (!opts.work) return;
     for (const def of this.definitions.values()) {
+      // One poller per queue fetches up to `concurrency` jobs and runs them side by side; each
+      // job succeeds or fails on its own (perJobResults), so one failure never retries the
+      // others. A full batch means more work is waiting: fetch again at once (burst).
+      const batchSize = def.concurrency ?? 1;
       await this.boss.work<object>(
         def.name,
-        { batchSize: 1, localConcurrency: def.concurrency ?? 1, includeMetadata: true },
-        async (jobs) => {
-          for (const job of jobs) await this.run(def, job);
+        {
+          batchSize,
+          localConcurrency: 1,
+          includeMetadata: true,
+          perJobResults: true,
+          burstWhenBatchFull: batchSize > 1,
+          pollingIntervalSeconds: 2,
+          notifyPollingIntervalSeconds: 30,
         },
+        async (jobs) =>
+          Promise.all(
+            jobs.map(async (job) => {
+              try {
+                await this.run(def, job);
+                return { id: job.id, status: 'completed' as const };
+              } catch (error) {
+                return { id: job.id, status: 'failed' as const, output: { message: errorMessage(error) } };
+              }
+            }),
+          ),
       );
     }
   }

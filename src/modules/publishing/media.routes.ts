@@ -1,0 +1,76 @@
+/**
+ * The media library pages. Uploads are multipart forms, parsed with the platform's own
+ * `Request.formData()` in a scope of their own, so no other route accepts multipart bodies.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorList, field } from '../../web/forms.ts';
+import { PublishingError } from './posts.service.ts';
+import type { Publishing } from './publishing.module.ts';
+import { publishingPaths as paths } from './publishing.paths.ts';
+import { staffOf } from './publishing.routes.ts';
+import { maxImageBytes } from './media.service.ts';
+
+type Upload = { _csrf?: string; altText?: string; file?: { filename: string; data: Uint8Array } };
+
+export function registerMediaRoutes(app: FastifyInstance, publishing: Publishing): void {
+  const write = { preHandler: app.requireStaff('publishing.write') };
+  const render = async (request: FastifyRequest, errors: Partial<Record<string, string>>, altText = '') => ({
+    pageTitle: 'Media library',
+    items: await publishing.media.list(request.council.id),
+    errors,
+    errorList: errorList(errors, ['file', 'altText']),
+    values: { altText },
+    flash: field(request.query, 'done') === 'added' ? 'The image is added to the library' : undefined,
+  });
+
+  app.get(paths.media, write, async (request, reply) =>
+    reply.render('publishing/views/media.njk', await render(request, {})),
+  );
+
+  app.get<{ Params: { mediaId: string } }>(paths.mediaFile, write, async (request, reply) => {
+    const item = await publishing.media.read(request.council.id, request.params.mediaId);
+    if (!item) return reply.callNotFound();
+    return reply.type(item.mimeType).header('cache-control', 'private, max-age=3600').send(item.data);
+  });
+
+  void app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'multipart/form-data',
+      { parseAs: 'buffer', bodyLimit: maxImageBytes + 512 * 1024 },
+      async (request: { headers: Record<string, unknown> }, body: Buffer) => {
+        const form = await new Request('http://upload.invalid/', {
+          method: 'POST',
+          headers: { 'content-type': String(request.headers['content-type']) },
+          body,
+        }).formData();
+        const out: Upload = {};
+        const csrf = form.get('_csrf');
+        const alt = form.get('altText');
+        const file = form.get('file');
+        if (typeof csrf === 'string') out._csrf = csrf;
+        if (typeof alt === 'string') out.altText = alt;
+        if (file && typeof file !== 'string')
+          out.file = { filename: file.name, data: new Uint8Array(await file.arrayBuffer()) };
+        return out;
+      },
+    );
+    scope.post(paths.media, write, async (request, reply) => {
+      const upload = (request.body ?? {}) as Upload;
+      try {
+        await publishing.media.add(staffOf(request).actor, {
+          filename: upload.file?.filename ?? '',
+          data: upload.file?.data ?? new Uint8Array(),
+          altText: upload.altText ?? field(request.body, 'altText'),
+        });
+      } catch (error) {
+        if (!(error instanceof PublishingError) || error.kind !== 'validation') throw error;
+        reply.code(400);
+        return reply.render(
+          'publishing/views/media.njk',
+          await render(request, error.fieldErrors, upload.altText ?? ''),
+        );
+      }
+      return reply.redirect(`${request.basePath}${paths.media}?done=added`, 303);
+    });
+  });
+}

@@ -1,0 +1,214 @@
+/**
+ * The publishing engine against the Mastodon contract server: exactly once (reconciliation
+ * after a crash between sending and recording), retries with backoff on transient failures, a
+ * plain-English reason and a retry on a refusal, an expired token holding the post and flagging
+ * the account, and the append-only publishing record exportable for an FOI request.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { withCouncil } from '../src/db/index.ts';
+import { listRecords, recordsToCsv } from '../src/modules/publishing/index.ts';
+import { startMastodonServer, type MastodonServer } from './peers/mastodon/server.ts';
+import { startTestApp, type TestContext } from './support/app.ts';
+import {
+  connectMastodon,
+  publishingCouncil,
+  RecordingQueue,
+  scheduledPost,
+  type PublishingCouncil,
+} from './publishing-fixtures.ts';
+
+describe('publishing engine', () => {
+  let ctx: TestContext;
+  let server: MastodonServer;
+  let c: PublishingCouncil;
+  let accountId: string;
+  const queue = new RecordingQueue();
+
+  before(async () => {
+    ctx = await startTestApp();
+    server = await startMastodonServer();
+    ctx.services.publishing.publisher.useQueue(queue);
+    ctx.services.publishing.posts.useQueue(queue);
+    c = await publishingCouncil(ctx.services, 'engine');
+    accountId = await connectMastodon(ctx.services, c, server);
+  });
+  after(async () => {
+    await ctx.close();
+    await server.close();
+  });
+
+  const variantRow = (id: string) =>
+    withCouncil(ctx.services.db.app, c.councilId, (tx) =>
+      tx.selectFrom('post_variants').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+    );
+
+  it('queues one job per variant at the scheduled time and publishes it once', async () => {
+    const { postId, variantIds } = await scheduledPost(ctx.services, c, {
+      title: 'Library opening hours',
+      body: 'The central library opens at 9am from Monday. Marker-engine-1',
+      accounts: [accountId],
+    });
+    assert.equal(variantIds.length, 1);
+    const variantId = variantIds[0]!;
+    assert.ok(queue.sent.some((s) => s.kind === 'variant' && s.id === variantId));
+    assert.equal(await ctx.services.publishing.publisher.publishVariant(c.councilId, variantId), 'published');
+    // A duplicate job (pg-boss retrying an expired one) is a no-op.
+    assert.equal(await ctx.services.publishing.publisher.publishVariant(c.councilId, variantId), 'done');
+    assert.equal(server.countContaining('Marker-engine-1'), 1);
+    const post = await ctx.services.publishing.posts.get(c.councilId, postId);
+    assert.equal(post.status, 'published');
+    assert.match(post.variants[0]!.externalUrl ?? '', /^http/);
+    const v = await variantRow(variantId);
+    assert.ok(v.intended_at, 'the intent was recorded');
+  });
+
+  it('reconciles instead of posting again after a crash between sending and recording', async () => {
+    const { variantIds } = await scheduledPost(ctx.services, c, {
+      title: 'Crash',
+      body: 'Road closed on Mill Lane tonight. Marker-engine-2',
+      accounts: [accountId],
+    });
+    const variantId = variantIds[0]!;
+    assert.equal(await ctx.services.publishing.publisher.publishVariant(c.councilId, variantId), 'published');
+    // Put the database back as a worker killed after the network answered would have left it.
+    await ctx.services.db.system
+      .updateTable('post_variants')
+      .set({
+        status: 'publishing',
+        external_id: null,
+        external_url: null,
+        lease_until: new Date(Date.now() - 1000),
+      })
+      .where('id', '=', variantId)
+      .execute();
+    await ctx.services.db.system
+      .updateTable('posts')
+      .set({ status: 'publishing' })
+      .where('id', '=', (await variantRow(variantId)).post_id)
+      .execute();
+    assert.equal(
+      await ctx.services.publishing.publisher.publishVariant(c.councilId, variantId),
+      'reconciled',
+    );
+    assert.equal(server.countContaining('Marker-engine-2'), 1, 'still exactly one post');
+    assert.ok((await variantRow(variantId)).external_id);
+  });
+
+  it('retries rate limits after Retry-After and outages with backoff, then publishes', async () => {
+    const { variantIds } = await scheduledPost(ctx.services, c, {
+      title: 'Retry',
+      body: 'Recycling centre closed for maintenance. Marker-engine-3',
+      accounts: [accountId],
+    });
+    const variantId = variantIds[0]!;
+    queue.sent.length = 0;
+    server.injectFault('rate_limited');
+    assert.equal(await ctx.services.publishing.publisher.publishVariant(c.councilId, variantId), 'retry');
+    const first = queue.sent.at(-1);
+    assert.equal(first?.id, variantId);
+    assert.ok(first?.startAfter && first.startAfter.getTime() > Date.now(), 'retried later, not at once');
+    // Nothing tries it again before its backoff ends, not even a duplicate job or the sweep.
+    assert.equal(await ctx.services.publishing.publisher.publishVariant(c.councilId, variantId), 'busy');
+    const later = (minutes: number) => new Date(Date.now() + minutes * 60_000);
+    server.injectFault('unavailable');
+    assert.equal(
+      await ctx.services.publishing.publisher.publishVariant(c.councilId, variantId, later(600)),
+      'retry',
+    );
+    assert.equal((await variantRow(variantId)).status, 'scheduled');
+    assert.equal(
+      await ctx.services.publishing.publisher.publishVariant(c.councilId, variantId, later(1200)),
+      'published',
+    );
+    assert.equal(server.countContaining('Marker-engine-3'), 1);
+    assert.equal((await variantRow(variantId)).attempt_count, 3);
+  });
+
+  it('fails a refused post with a plain-English reason, and the retry button queues it again', async () => {
+    const { postId, variantIds } = await scheduledPost(ctx.services, c, {
+      title: 'Too long',
+      body: 'Fine at submission. Marker-engine-4',
+      accounts: [accountId],
+    });
+    const variantId = variantIds[0]!;
+    // Changed behind the composer's back: the connector refuses it before sending.
+    await ctx.services.db.system
+      .updateTable('post_variants')
+      .set({ text: `Marker-engine-4 ${'word '.repeat(150)}` })
+      .where('id', '=', variantId)
+      .execute();
+    assert.equal(await ctx.services.publishing.publisher.publishVariant(c.councilId, variantId), 'failed');
+    const v = await variantRow(variantId);
+    assert.equal(v.status, 'failed');
+    assert.match(v.error ?? '', /^The network refused the post\. .*over Mastodon's limit.*Try again/u);
+    assert.equal((await ctx.services.publishing.posts.get(c.councilId, postId)).status, 'failed');
+    await ctx.services.db.system
+      .updateTable('post_variants')
+      .set({ text: 'Shorter now. Marker-engine-4' })
+      .where('id', '=', variantId)
+      .execute();
+    assert.equal(
+      await ctx.services.publishing.publisher.retryVariant(c.staff(c.author).actor, variantId),
+      true,
+    );
+    assert.equal(await ctx.services.publishing.publisher.publishVariant(c.councilId, variantId), 'published');
+    assert.equal((await ctx.services.publishing.posts.get(c.councilId, postId)).status, 'published');
+  });
+
+  it('holds the variant and flags the account when its token expires', async () => {
+    const other = await startMastodonServer();
+    try {
+      const heldAccount = await connectMastodon(ctx.services, c, other, 'Second Mastodon');
+      const { postId, variantIds } = await scheduledPost(ctx.services, c, {
+        title: 'Held',
+        body: 'Marker-engine-5',
+        accounts: [heldAccount],
+      });
+      other.expireToken();
+      assert.equal(
+        await ctx.services.publishing.publisher.publishVariant(c.councilId, variantIds[0]!),
+        'held',
+      );
+      const account = await ctx.services.channelAccounts.get(c.councilId, heldAccount);
+      assert.equal(account.status, 'needs_reconnect');
+      const audit = await withCouncil(ctx.services.db.app, c.councilId, (tx) =>
+        tx.selectFrom('audit_events').select(['action', 'entity_id']).execute(),
+      );
+      assert.ok(audit.some((a) => a.action === 'publishing.variant_held' && a.entity_id === postId));
+      assert.ok(audit.some((a) => a.action === 'channel_account.needs_reconnect'));
+      const attention = await ctx.services.publishing.posts.needingAttention(c.councilId);
+      assert.ok(attention.some((a) => a.variantId === variantIds[0] && a.status === 'held'));
+      // The sweep leaves it alone until the account is reconnected.
+      queue.sent.length = 0;
+      await ctx.services.publishing.publisher.sweep(ctx.services.db.system);
+      assert.ok(!queue.sent.some((s) => s.id === variantIds[0]));
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps an append-only record of every step, exportable as CSV', async () => {
+    const records = await withCouncil(ctx.services.db.app, c.councilId, (tx) => listRecords(tx));
+    const actions = new Set(records.map((r) => r.action));
+    for (const a of [
+      'post.created',
+      'post.submitted',
+      'post.approved_step',
+      'post.scheduled',
+      'variant.published',
+      'variant.failed',
+      'variant.held',
+    ])
+      assert.ok(actions.has(a), `record has ${a}`);
+    await assert.rejects(
+      ctx.services.db.system.updateTable('publishing_records').set({ action: 'forged' }).execute(),
+      /append-only/u,
+    );
+    await assert.rejects(ctx.services.db.system.deleteFrom('publishing_records').execute(), /append-only/u);
+    const csv = recordsToCsv(records);
+    assert.match(csv, /^"id","created_at","post_id","action","actor","snapshot"\r\n/u);
+    assert.ok(csv.includes('"post.created"'));
+    assert.equal(recordsToCsv([{ ...records[0]!, actorLabel: '=cmd()' }]).includes('"\'=cmd()"'), true);
+  });
+});

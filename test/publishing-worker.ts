@@ -1,0 +1,41 @@
+/**
+ * A publishing worker in its own process, for the crash test and the benchmark: the real
+ * engine and pg-boss handlers on the given database, with a short lease so that a worker
+ * killed with SIGKILL is replaced quickly, and the sweep every half second (in production it
+ * runs every minute). Prints `ready` once it is taking jobs.
+ *
+ * Usage: node --import tsx test/publishing-worker.ts <url> [lease s] [requeue after s] [lost job after s]
+ */
+import { createConnectorRegistry } from '../src/connectors.ts';
+import { createDatabases } from '../src/db/index.ts';
+import { JobQueue } from '../src/jobs/index.ts';
+import { createLogger } from '../src/logger.ts';
+import { ChannelAccountsService, CredentialBox } from '../src/modules/channels/index.ts';
+import { createPublishing } from '../src/modules/publishing/index.ts';
+
+const [url, lease, requeueAfter, lostJobAfter] = process.argv.slice(2);
+if (!url) throw new Error('usage: publishing-worker.ts <database url> [lease seconds]');
+const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+const dbs = createDatabases(url, { appPoolSize: 30 });
+const registry = createConnectorRegistry({ enableX: false });
+const box = new CredentialBox([Buffer.from(process.env.TEST_SECRET_KEY ?? 'a'.repeat(64), 'hex')]);
+const channelAccounts = new ChannelAccountsService(dbs.app, box, registry);
+const publishing = createPublishing({
+  app: dbs.app,
+  system: dbs.system,
+  channelAccounts,
+  registry,
+  options: {
+    leaseSeconds: Number(lease ?? 3),
+    baseRetrySeconds: 1,
+    requeueAfterSeconds: Number(requeueAfter ?? 60),
+    lostJobAfterSeconds: Number(lostJobAfter ?? 600),
+  },
+});
+const jobs = new JobQueue({ url, log, definitions: publishing.definitions });
+publishing.attach(jobs);
+await jobs.start({ work: true });
+const sweep = () => publishing.publisher.sweep(dbs.system).catch(() => undefined);
+await sweep();
+setInterval(() => void sweep(), 500);
+process.stdout.write('ready\n');
