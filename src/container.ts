@@ -77,11 +77,18 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
   const inbox = new InboxService(database.app);
   const councilIds = async () => (await councils.list()).map((c) => c.id);
   const replies = new ReplyService(database.app, channelAccounts);
-  definitions.push(replies.job as AnyJobDefinition, sweepOutboundJob(replies, councilIds) as AnyJobDefinition);
+  definitions.push(
+    replies.job as AnyJobDefinition,
+    sweepOutboundJob(replies, councilIds) as AnyJobDefinition,
+  );
   // Every send job carries the message id as its key, so the sweep can see one is waiting.
   const sendReply = async (data: ReplyJobData, o: EnqueueOptions = {}): Promise<string | null> => {
     if (o.unlessPending) {
-      const waiting = await jobs.boss.findJobs(replies.job.name, { key: data.messageId, queued: true, limit: 1 });
+      const waiting = await jobs.boss.findJobs(replies.job.name, {
+        key: data.messageId,
+        queued: true,
+        limit: 1,
+      });
       if (waiting.length > 0) return null;
     }
     return jobs.send(replies.job, data, {

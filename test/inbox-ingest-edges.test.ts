@@ -153,6 +153,52 @@ describe('inbound edges', () => {
     }
   });
 
+  it('refuses mail for an unknown council at RCPT TO with 550, storing nothing', async () => {
+    const mail = await startInboundMail({
+      port: 0,
+      host: '127.0.0.1',
+      domain: 'inbound.townsquare.test',
+      councilBySlug: async (slug) => (await t.services.councils.findBySlug(slug))?.id,
+      ingest: t.services.ingest,
+      log: t.services.log,
+    });
+    const before = (await events('email')).length;
+    const transport = nodemailer.createTransport({
+      host: mail.host,
+      port: mail.port,
+      secure: false,
+      ignoreTLS: true,
+    });
+    try {
+      const refused = await transport
+        .sendMail({
+          from: 'ada@example.test',
+          to: 'no-such-council@inbound.townsquare.test',
+          subject: 'Lost',
+          text: 'Nobody will read this.',
+        })
+        .then(
+          () => assert.fail('the message was accepted'),
+          (error: unknown) => error as { responseCode?: number; rejected?: string[]; response?: string },
+        );
+      assert.equal(refused.responseCode, 550);
+      assert.match(refused.response ?? '', /5\.1\.1/);
+      // With a known council among the recipients, only the unknown one is refused.
+      const info = await transport.sendMail({
+        from: 'ada@example.test',
+        to: ['edge-town@inbound.townsquare.test', 'nobody-here@inbound.townsquare.test'],
+        subject: 'Two recipients',
+        text: 'The bench in Elm Park is broken.',
+      });
+      assert.deepEqual(info.rejected, ['nobody-here@inbound.townsquare.test']);
+      assert.deepEqual(info.accepted, ['edge-town@inbound.townsquare.test']);
+      assert.equal((await events('email')).length, before + 1, 'only the known council stored it');
+    } finally {
+      transport.close();
+      await mail.close();
+    }
+  });
+
   describe('contact form', () => {
     it('shows GOV.UK errors with the values kept', async () => {
       const browser = new Browser(t.app, host);

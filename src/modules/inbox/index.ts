@@ -1,7 +1,7 @@
 /**
  * The inbox module: ingestion, triage, conversations, replies, cases. Public API only.
  */
-export { LiveHub, announce, type InboxLiveEvent } from './live.ts';
+export { LiveHub, announce, announceMany, type InboxLiveEvent } from './live.ts';
 export {
   CasesService,
   CaseError,
@@ -12,7 +12,13 @@ export {
 } from './cases/index.ts';
 export { InboxService, InboxError, assignRoundRobin } from './inbox.service.ts';
 export { InboxSettingsService } from './inbox.settings.ts';
-export { ReplyService, renderPlaceholders, type ReplyJobData } from './replies.ts';
+export {
+  ReplyService,
+  renderPlaceholders,
+  sweepOutboundJob,
+  type EnqueueOptions,
+  type ReplyJobData,
+} from './replies.ts';
 export { registerInboxRoutes } from './inbox.routes.ts';
 export { inboxPaths, conversationPath } from './inbox.paths.ts';
 export { eventFrame } from './live-stream.ts';
@@ -20,6 +26,7 @@ export {
   DutyAlerter,
   IngestService,
   inboxJobs,
+  type InboxJobs,
   loadTriager,
   registerWebhookRoutes,
   startInboundMail,

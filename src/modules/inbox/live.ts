@@ -16,13 +16,58 @@ export type InboxLiveEvent = {
 };
 
 const channel = 'townsquare_inbox';
+/** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; leave room to spare. */
+export const maxPayloadBytes = 7500;
 
-type Listener = (event: InboxLiveEvent & { councilId: string; at: string }) => void;
+type AnnouncedEvent = InboxLiveEvent & { councilId: string; at: string };
+type Listener = (event: AnnouncedEvent) => void;
+
+/**
+ * Packs events into as few payloads as fit: each payload is one event (an object) or several
+ * (a JSON array), never over `maxPayloadBytes`.
+ */
+export function livePayloads(
+  councilId: string,
+  events: readonly InboxLiveEvent[],
+  at = new Date(),
+): string[] {
+  const stamp = at.toISOString();
+  const payloads: string[] = [];
+  let batch: string[] = [];
+  let bytes = 2; // the brackets
+  const flush = () => {
+    if (batch.length === 1) payloads.push(batch[0]!);
+    else if (batch.length > 1) payloads.push(`[${batch.join(',')}]`);
+    batch = [];
+    bytes = 2;
+  };
+  for (const event of events) {
+    const one = JSON.stringify({ ...event, councilId, at: stamp });
+    const size = Buffer.byteLength(one);
+    if (size > maxPayloadBytes) throw new Error(`a live event of ${size} bytes is over the NOTIFY limit`);
+    if (batch.length > 0 && bytes + 1 + size > maxPayloadBytes) flush();
+    bytes += size + (batch.length > 0 ? 1 : 0);
+    batch.push(one);
+  }
+  flush();
+  return payloads;
+}
 
 /** Announces an event; call inside the transaction that made the change. */
 export async function announce(tx: Tx, councilId: string, event: InboxLiveEvent): Promise<void> {
-  const payload = JSON.stringify({ ...event, councilId, at: new Date().toISOString() });
-  await sql`SELECT pg_notify(${channel}, ${payload})`.execute(tx);
+  await announceMany(tx, councilId, [event]);
+}
+
+/** Announces many events in one statement; call inside the transaction that made the changes. */
+export async function announceMany(
+  tx: Tx,
+  councilId: string,
+  events: readonly InboxLiveEvent[],
+): Promise<void> {
+  const payloads = livePayloads(councilId, events);
+  if (payloads.length === 0) return;
+  if (payloads.length === 1) await sql`SELECT pg_notify(${channel}, ${payloads[0]!})`.execute(tx);
+  else await sql`SELECT pg_notify(${channel}, p) FROM unnest(${payloads}::text[]) AS p`.execute(tx);
 }
 
 export class LiveHub {
@@ -37,13 +82,14 @@ export class LiveHub {
     const client = new pg.Client({ connectionString: this.url });
     client.on('notification', (msg) => {
       if (msg.channel !== channel || !msg.payload) return;
-      let event: InboxLiveEvent & { councilId: string; at: string };
+      let parsed: AnnouncedEvent | AnnouncedEvent[];
       try {
-        event = JSON.parse(msg.payload) as InboxLiveEvent & { councilId: string; at: string };
+        parsed = JSON.parse(msg.payload) as AnnouncedEvent | AnnouncedEvent[];
       } catch {
         return;
       }
-      for (const listener of this.listeners.get(event.councilId) ?? []) listener(event);
+      for (const event of Array.isArray(parsed) ? parsed : [parsed])
+        for (const listener of this.listeners.get(event.councilId) ?? []) listener(event);
     });
     // A lost connection (database restart) is re-established; events in the gap are not
     // replayed, so clients reload their view on reconnect (the SSE route sends `retry`).

@@ -3,9 +3,15 @@
  * an outbound message ('queued', or 'awaiting_approval' for teams that check replies), and the
  * job `inbox.send-reply` sends it afterwards, so the page never waits on a network.
  *
- * Exactly once: the idempotency key given to the network is the message id, and the job holds
- * the message row locked while it sends, so two runs of the job (a retry after a crash, the
- * sweep) cannot both send; a run that finds the message sent does nothing. Failures are acted
+ * Exactly once: the idempotency key given to the network is the message id. A run first moves
+ * the message 'queued' -> 'sending' in its own committed transaction, then holds the row locked
+ * (SKIP LOCKED: a second run finding it locked leaves it to the holder) while it sends and
+ * records 'sent', so two runs of the job (a retry after a crash, the sweep) cannot both send,
+ * and a run that finds the message sent does nothing. A message found still 'sending' by a run
+ * that did not claim it was interrupted mid-send: the network is asked first (findPublished)
+ * and only if the reply is not there is it sent again. Every minute `inbox.sweep-outbound`
+ * re-queues messages left 'queued' or 'sending' with no job waiting (a crash between commit
+ * and queueing, or a worker killed mid-send). Failures are acted
  * on by kind: rate_limited waits for the network's Retry-After; unavailable retries with
  * backoff, then gives up as failed; auth_expired holds the reply and flags the account for
  * reconnection; rejected fails at once with the network's reason and a retry button.
@@ -17,6 +23,7 @@ import { sql, withCouncil, type Db, type Tx } from '../../db/index.ts';
 import { defineJob, type JobDefinition } from '../../jobs/index.ts';
 import { recordAudit, type Actor } from '../accounts/index.ts';
 import {
+  canFindPublished,
   canReply,
   ChannelAccountError,
   ChannelError,
@@ -29,7 +36,16 @@ import { InboxError } from './inbox.service.ts';
 import { isUuid } from './inbox.queries.ts';
 
 export type ReplyJobData = { councilId: string; messageId: string };
-type Enqueue = (data: ReplyJobData, opts?: { startAfterSeconds?: number }) => Promise<unknown>;
+export type EnqueueOptions = {
+  startAfterSeconds?: number;
+  /** From the sweep: queue only if no job for this message is waiting already. */
+  unlessPending?: boolean;
+};
+/** Queues the send job; resolves to null when none was queued (one was waiting already). */
+type Enqueue = (data: ReplyJobData, opts?: EnqueueOptions) => Promise<unknown>;
+
+/** How long an outbound message may sit 'queued' or 'sending' before the sweep queues it again. */
+export const strandedAfterMs = 60_000;
 
 /** Channels where a reply can go privately (a direct message) instead of in public. */
 const privateCapable = new Set(['mastodon', 'facebook', 'instagram', 'x', 'bluesky']);
@@ -56,6 +72,26 @@ export function replyChoice(c: { channel_kind: string; is_private: boolean }): R
  */
 export function renderPlaceholders(template: string, values: Partial<Record<string, string>>): string {
   return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_m, key: string) => values[key] ?? '');
+}
+
+/** Every minute: queues the send job again for outbound messages that have lost theirs. */
+export function sweepOutboundJob(
+  replies: ReplyService,
+  councilIds: () => Promise<string[]>,
+): JobDefinition<Record<string, never>> {
+  return defineJob<Record<string, never>>({
+    name: 'inbox.sweep-outbound',
+    retryLimit: 1,
+    retryDelaySeconds: 30,
+    expireInSeconds: 120,
+    cron: '* * * * *',
+    handle: async (_data, ctx) => {
+      for (const councilId of await councilIds()) {
+        const queued = await replies.sweep(councilId);
+        if (queued > 0) ctx.log.info({ councilId, queued }, 'stranded outbound messages re-queued');
+      }
+    },
+  });
 }
 
 type Outcome = { retry?: 'backoff' | { afterSeconds: number }; accountId?: string; error?: unknown };
@@ -204,6 +240,13 @@ export class ReplyService {
         throw new InboxError('validation', {
           reply: 'Connect the council’s email account to answer web forms',
         });
+    } else if (c.channel_kind === 'email' && !c.channel_account_id) {
+      // Mail that came in through Townsquare's own SMTP listener belongs to no account: it is
+      // answered through the council's email account.
+      if (!(await this.emailAccount(tx)))
+        throw new InboxError('validation', {
+          reply: 'Connect the council’s email account to answer emails',
+        });
     } else if (!c.channel_account_id) {
       throw new InboxError('validation', {
         reply: 'This conversation has no channel account to reply through',
@@ -285,9 +328,52 @@ export class ReplyService {
     await this.enqueue({ councilId: actor.councilId, messageId });
   }
 
+  /**
+   * Outbound messages that should have a delivery job but may not: 'queued' or 'sending' for
+   * longer than `olderThanMs` (a crash between commit and queueing, or mid-send).
+   */
+  async stranded(councilId: string, olderThanMs = strandedAfterMs): Promise<string[]> {
+    const rows = await withCouncil(this.db, councilId, (tx) =>
+      tx
+        .selectFrom('messages')
+        .select('id')
+        .where('direction', '=', 'out')
+        .where('delivery_status', 'in', ['queued', 'sending'])
+        .where('created_at', '<', new Date(Date.now() - olderThanMs))
+        .orderBy('id')
+        .limit(500)
+        .execute(),
+    );
+    return rows.map((r) => String(r.id));
+  }
+
+  /** The sweep for one council: queues a job for each stranded message that has none waiting. */
+  async sweep(councilId: string): Promise<number> {
+    let queued = 0;
+    for (const messageId of await this.stranded(councilId)) {
+      const jobId = await this.enqueue({ councilId, messageId }, { unlessPending: true });
+      if (jobId !== null) queued += 1;
+    }
+    return queued;
+  }
+
   /** The job: sends one queued reply, or does nothing if it is no longer queued. */
   async deliver(data: ReplyJobData, retryCount: number): Promise<void> {
-    const outcome = await withCouncil(this.db, data.councilId, (tx) => this.sendLocked(tx, data, retryCount));
+    if (!/^\d{1,18}$/.test(data.messageId)) return;
+    // Claimed and committed before anything goes out: a crash during the send leaves 'sending'.
+    const claimed = await withCouncil(this.db, data.councilId, async (tx) => {
+      const r = await tx
+        .updateTable('messages')
+        .set({ delivery_status: 'sending' })
+        .where('id', '=', data.messageId)
+        .where('direction', '=', 'out')
+        .where('delivery_status', '=', 'queued')
+        .executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    });
+    const outcome = await withCouncil(this.db, data.councilId, (tx) =>
+      this.sendLocked(tx, data, retryCount, claimed),
+    );
     if (outcome.accountId)
       await this.channelAccounts.recordOutcome(data.councilId, outcome.accountId, { error: outcome.error });
     if (outcome.retry === 'backoff')
@@ -295,8 +381,12 @@ export class ReplyService {
     if (outcome.retry) await this.enqueue(data, { startAfterSeconds: outcome.retry.afterSeconds });
   }
 
-  private async sendLocked(tx: Tx, data: ReplyJobData, retryCount: number): Promise<Outcome> {
-    if (!/^\d{1,18}$/.test(data.messageId)) return {};
+  private async sendLocked(
+    tx: Tx,
+    data: ReplyJobData,
+    retryCount: number,
+    claimed: boolean,
+  ): Promise<Outcome> {
     const m = await tx
       .selectFrom('messages as m')
       .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
@@ -306,6 +396,7 @@ export class ReplyService {
         'm.body',
         'm.is_private',
         'm.delivery_status',
+        'm.created_at',
         'c.id as conversation_id',
         'c.channel_kind',
         'c.channel_account_id',
@@ -316,9 +407,14 @@ export class ReplyService {
       .where('m.id', '=', data.messageId)
       .where('m.direction', '=', 'out')
       .forUpdate('m')
+      .skipLocked()
       .executeTakeFirst();
-    if (!m || m.delivery_status !== 'queued') return {};
-    const accountId = m.channel_kind === 'web' ? await this.emailAccount(tx) : m.channel_account_id;
+    // Gone, already settled, or locked by another run that is sending it now.
+    if (!m || m.delivery_status !== 'sending') return {};
+    const accountId =
+      m.channel_kind === 'web' || (m.channel_kind === 'email' && !m.channel_account_id)
+        ? await this.emailAccount(tx)
+        : m.channel_account_id;
     const setStatus = async (status: string, error: string | null, externalId?: string) => {
       await tx
         .updateTable('messages')
@@ -341,11 +437,29 @@ export class ReplyService {
     }
     try {
       const { connector } = await this.channelAccounts.connectorFor(data.councilId, accountId);
-      const input = { text: m.body, idempotencyKey: String(m.id) };
+      // Email goes to the resident's address (the sender of their mail, or the form's field).
+      const input = {
+        text: m.body,
+        idempotencyKey: String(m.id),
+        ...(m.channel_kind === 'email' || m.channel_kind === 'web' ? { to: m.email ?? '' } : {}),
+      };
+      // Not claimed by this run: an earlier one was cut off mid-send. Ask before sending again.
+      const found =
+        !claimed && canFindPublished(connector)
+          ? await connector.findPublished({ ...input, intendedAt: m.created_at })
+          : undefined;
       let externalId: string;
-      if (m.channel_kind === 'web') {
+      if (found) externalId = found.ref.id;
+      else if (m.channel_kind === 'web') {
         const subject = m.subject ? `Re: ${m.subject}` : 'Your message to the council';
-        externalId = (await connector.publish({ ...input, to: m.email ?? '', subject })).ref.id;
+        // The first email starts the thread; every later one (the case reference, its updates)
+        // answers it, so the resident's mail program shows them as one conversation.
+        const started = await this.firstSent(tx, m.conversation_id);
+        externalId = (
+          started && canReply(connector)
+            ? await connector.reply({ id: started }, { ...input, subject })
+            : await connector.publish({ ...input, subject })
+        ).ref.id;
       } else {
         if (!canReply(connector)) {
           await setStatus('failed', 'This network does not accept replies from Townsquare.');
@@ -381,6 +495,20 @@ export class ReplyService {
       }
       return { accountId, error };
     }
+  }
+
+  /** The external id of the first message sent into a conversation, if one has been. */
+  private async firstSent(tx: Tx, conversationId: string): Promise<string | undefined> {
+    const first = await tx
+      .selectFrom('messages')
+      .select('external_id')
+      .where('conversation_id', '=', conversationId)
+      .where('direction', '=', 'out')
+      .where('delivery_status', '=', 'sent')
+      .where('external_id', 'is not', null)
+      .orderBy('id')
+      .executeTakeFirst();
+    return first?.external_id ?? undefined;
   }
 
   /** What the reply answers: the resident's latest message on the channel, or the thread. */

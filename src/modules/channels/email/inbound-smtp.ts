@@ -4,8 +4,10 @@
  * caller does once the batch is durably stored; if storing fails the sender is told 451 and
  * retries, as every MTA does, so nothing is acknowledged and then lost.
  *
- * Refuses mail for domains it does not serve at RCPT TO (550, so it is never an open relay)
- * and messages over the size limit (552). A message mailparser cannot understand is still
+ * Refuses mail for domains it does not serve at RCPT TO (550, so it is never an open relay),
+ * mail for mailboxes `acceptRecipient` does not know (550 at RCPT TO, so the sender hears
+ * of it rather than mail being accepted and kept nowhere), and messages over the size limit
+ * (552). A message mailparser cannot understand is still
  * stored, raw, in `malformed`.
  */
 import type { AddressInfo } from 'node:net';
@@ -18,6 +20,11 @@ export type SmtpEnvelope = { mailFrom: string | undefined; rcptTo: string[]; rem
 export type InboundSmtpOptions = {
   /** Recipient domains accepted (case-insensitive), e.g. every council's inbound domain. */
   acceptDomains: readonly string[] | ((domain: string) => boolean);
+  /**
+   * Whether a mailbox at an accepted domain exists (the full address, as given). False answers
+   * 550 at RCPT TO; a rejection (a lookup that failed) answers 451 and the sender retries.
+   */
+  acceptRecipient?: (address: string) => Promise<boolean>;
   /** Must resolve only once the batch is durably stored; a rejection makes the sender retry. */
   onMessage: (batch: InboundBatch, envelope: SmtpEnvelope) => Promise<void>;
   /** Largest message accepted, in bytes (advertised with SIZE). Default 10 MB. */
@@ -112,7 +119,15 @@ export async function startInboundSmtp(opts: InboundSmtpOptions): Promise<Inboun
     onRcptTo(address, _session, callback) {
       const domain = domainOf(address.address);
       if (!accepts(domain)) return callback(smtpReply(550, `5.7.1 Mail for ${domain} is not accepted here`));
-      callback();
+      if (!opts.acceptRecipient) return callback();
+      opts.acceptRecipient(address.address).then(
+        (isKnown) =>
+          callback(isKnown ? undefined : smtpReply(550, `5.1.1 ${address.address}: no such mailbox here`)),
+        (error: unknown) => {
+          opts.onError?.(error);
+          callback(smtpReply(451, '4.3.0 Could not check the recipient; please try again later'));
+        },
+      );
     },
     onData(stream, session, callback) {
       handleData(stream, session).then(

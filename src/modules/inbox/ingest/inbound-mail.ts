@@ -2,7 +2,8 @@
  * Townsquare's inbound mail listener for every council: mail to `<council slug>@<inbound
  * domain>` lands in that council's inbox. The SMTP 250 is given only after the message is
  * committed (the listener waits for `onMessage`), so a sender whose mail was accepted can
- * rely on it; a storage failure answers 451 and the sender retries.
+ * rely on it; a storage failure answers 451 and the sender retries. Mail for a slug no
+ * council uses is refused at RCPT TO with 550, so it is never accepted and then kept nowhere.
  */
 import { startInboundSmtp } from '../../channels/index.ts';
 
@@ -22,17 +23,17 @@ export type InboundMailOptions = {
 
 export async function startInboundMail(opts: InboundMailOptions): Promise<InboundMailServer> {
   const domain = opts.domain.toLowerCase();
+  const slugOf = (address: string) => address.slice(0, address.lastIndexOf('@')).toLowerCase();
   const server = await startInboundSmtp({
     port: opts.port,
     host: opts.host ?? '0.0.0.0',
     acceptDomains: [domain],
+    acceptRecipient: async (address) => (await opts.councilBySlug(slugOf(address))) !== undefined,
     serverName: domain,
     onError: (error) => opts.log.error({ err: error }, 'inbound mail could not be stored'),
     onMessage: async (batch, envelope) => {
       const slugs = new Set(
-        envelope.rcptTo
-          .filter((a) => a.toLowerCase().endsWith(`@${domain}`))
-          .map((a) => a.slice(0, a.lastIndexOf('@')).toLowerCase()),
+        envelope.rcptTo.filter((a) => a.toLowerCase().endsWith(`@${domain}`)).map(slugOf),
       );
       let delivered = 0;
       for (const slug of slugs) {
@@ -41,8 +42,7 @@ export async function startInboundMail(opts: InboundMailOptions): Promise<Inboun
         await opts.ingest.ingest(councilId, { kind: 'email', accountId: null }, batch);
         delivered += 1;
       }
-      // Mail to an address no council uses is accepted and logged (the listener checks only the
-      // domain at RCPT TO); it is not stored in any council's inbox.
+      // Unknown slugs were refused at RCPT TO; this is only a council removed since then.
       if (delivered === 0)
         opts.log.warn({ recipients: envelope.rcptTo.length }, 'inbound mail for no known council');
     },

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Tx } from '../../../db/index.ts';
+import { announceMany } from '../live.ts';
 import type { SlaPolicy } from '../sla/index.ts';
 import { loadSlaPolicies } from '../sla/index.ts';
 import {
@@ -45,9 +46,6 @@ export type ChunkResult = {
   messages: number;
   alerts: DutyAlert[];
 };
-
-/** Live-update channel and payload shape of ../live.ts `announce`, many events in one statement. */
-const liveChannel = 'townsquare_inbox';
 
 async function loadSettings(tx: Tx): Promise<ChunkSettings> {
   const [teams, rules, policies] = await Promise.all([
@@ -216,16 +214,16 @@ async function announceAll(
   convOf: Map<string, string>,
   created: Set<string>,
 ): Promise<void> {
-  const at = new Date().toISOString();
-  const payloads = groups.map((g) => {
-    const conversationId = convOf.get(groupKey(g))!;
-    return JSON.stringify({
-      type: created.has(conversationId) ? 'conversation.created' : 'message.created',
-      conversationId,
-      urgency: g.urgency,
-      councilId,
-      at,
-    });
-  });
-  await sql`SELECT pg_notify(${liveChannel}, p) FROM unnest(${payloads}::text[]) AS p`.execute(tx);
+  await announceMany(
+    tx,
+    councilId,
+    groups.map((g) => {
+      const conversationId = convOf.get(groupKey(g))!;
+      return {
+        type: created.has(conversationId) ? 'conversation.created' : 'message.created',
+        conversationId,
+        urgency: g.urgency,
+      };
+    }),
+  );
 }
