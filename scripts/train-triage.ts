@@ -2,7 +2,7 @@
  * Trains the triage service classifier and writes src/modules/inbox/triage/model/service-model.bin.
  *
  *   node --import tsx scripts/train-triage.ts [--data ../shared/data] [--c 0.5] [--bits 20]
- *        [--title 0.5] [--curated-weight 2] [--dry-run]
+ *        [--title 0.5] [--curated-weight 1] [--prune 4] [--dry-run]
  *
  * Data: FixMyStreet London reports (train split, mixed=1 rows left out; text = title, newline,
  * detail; label = the taxonomy pair) plus the project's curated examples for services FixMyStreet
@@ -22,7 +22,8 @@ import {
   prepareForClassification,
   type FeatureConfig,
 } from '../src/modules/inbox/triage/features.ts';
-import { encodeModel } from '../src/modules/inbox/triage/model-file.ts';
+import { decodeModel, encodeModel } from '../src/modules/inbox/triage/model-file.ts';
+import { ServiceClassifier } from '../src/modules/inbox/triage/service-classifier.ts';
 import { repoRoot } from '../bench/support.ts';
 import { scoreLabels } from '../src/modules/inbox/triage/metrics.ts';
 
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     balance: { type: 'string', default: '0' },
     'min-df': { type: 'string', default: '2' },
     'led-below': { type: 'string', default: '20' },
+    prune: { type: 'string', default: '4' },
     'dry-run': { type: 'boolean', default: false },
   },
 });
@@ -221,11 +223,16 @@ function main(): void {
     for (const b of touched) seen[b] = 0;
   }
   const minDf = Number(args['min-df']);
-  const idf = new Float32Array(dim);
+  const idfFloat = new Float32Array(dim);
+  let idfMax = 0;
   for (let b = 0; b < dim; b++) {
     const f = df[b] ?? 0;
-    if (f >= minDf) idf[b] = Math.log((1 + train.length) / (1 + f)) + 1;
+    if (f >= minDf) idfFloat[b] = Math.log((1 + train.length) / (1 + f)) + 1;
+    idfMax = Math.max(idfMax, idfFloat[b] ?? 0);
   }
+  // Quantised to a byte as the model file stores it, and trained on exactly that.
+  const idfScale = idfMax > 0 ? idfMax / 255 : 1;
+  const idf = Uint8Array.from(idfFloat, (v) => (v > 0 ? Math.max(1, Math.round(v / idfScale)) : 0));
   const fx = new FeatureExtractor(features, idf);
   const x = vectorise(train, fx);
   console.error(`features: ${x.idx.length} non-zeros`);
@@ -321,23 +328,46 @@ function main(): void {
     }
   }
   console.error(`softmax temperature ${temperature}`);
-  if (args['dry-run']) return;
+  const prune = Number(args.prune);
 
-  const file = encodeModel(
-    {
-      version: 1,
-      features,
-      labels,
-      biases,
-      temperature,
-      provenance:
-        `Trained by scripts/train-triage.ts on FixMyStreet / mySociety London reports (train split, ` +
-        `${fms.length} rows) and ${curated.length} curated examples; C=${c}, balance=${balance}, ` +
-        `curated weight ${curatedWeight}, min_df ${minDf}, curated-led margin ${margin}.`,
-    },
-    idf,
-    weights,
-  );
+  const encode = (drop: number): Buffer =>
+    encodeModel(
+      {
+        version: 1,
+        features,
+        labels,
+        biases,
+        temperature,
+        idfScale,
+        provenance:
+          `Trained by scripts/train-triage.ts on FixMyStreet / mySociety London reports (train split, ` +
+          `${fms.length} rows) and ${curated.length} curated examples; C=${c}, balance=${balance}, ` +
+          `curated weight ${curatedWeight}, min_df ${minDf}, curated-led margin ${margin}, ` +
+          `int8 weights of magnitude <= ${drop} dropped.`,
+      },
+      idf,
+      weights,
+      drop,
+    );
+  // The figures that count: the written file through the run-time classifier (quantisation,
+  // pruning and the curated keyword layer included). A dry run also shows other pruning levels.
+  const file = encode(prune);
+  for (const drop of args['dry-run'] ? [0, 2, 3, 4, 6, 8] : [prune]) {
+    const model = decodeModel(drop === prune ? file : encode(drop));
+    const clf = new ServiceClassifier(model);
+    const shipped = dev.map((d) => {
+      const p = clf.classify(d.text);
+      return `${p.area}/${p.category}`;
+    });
+    const extra = new Map<string, number>();
+    for (const p of shipped) if (!truthSet.has(p)) extra.set(p, (extra.get(p) ?? 0) + 1);
+    console.error(
+      `as shipped (prune ${drop}, ${model.entries.length} weights): ` +
+        `${JSON.stringify(scoreLabels(truth, shipped))}; predicted but absent from dev: ` +
+        JSON.stringify([...extra]),
+    );
+  }
+  if (args['dry-run']) return;
   const out = path.join(repoRoot, 'src', 'modules', 'inbox', 'triage', 'model');
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'service-model.bin'), file);

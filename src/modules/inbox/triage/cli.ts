@@ -49,17 +49,26 @@ export function triageLine(triage: Triage, line: string): string {
     return JSON.stringify({ id, error: '"text" must be a string' });
   }
   const r = triage.triage(record.text);
-  return JSON.stringify({
-    id,
-    area: r.area,
-    category: r.category,
-    intent: r.intent,
-    sentiment: r.sentiment,
-    urgency: r.urgency,
-    language: r.language,
-    places: r.places,
-    confidence: r.confidence,
-  });
+  // Written by hand in the documented key order: the labels come from a small fixed set, so their
+  // JSON is cached, and most messages name no place.
+  return (
+    `{"id":${JSON.stringify(id)},"area":${quoted(r.area)},"category":${quoted(r.category)},` +
+    `"intent":${quoted(r.intent)},"sentiment":${quoted(r.sentiment)},"urgency":${quoted(r.urgency)},` +
+    `"language":${quoted(r.language)},"places":${r.places.length === 0 ? '[]' : JSON.stringify(r.places)},` +
+    `"confidence":{"area":${JSON.stringify(r.confidence.area)},"category":${JSON.stringify(r.confidence.category)}}}`
+  );
+}
+
+const QUOTED = new Map<string, string>();
+
+/** JSON for a label string, cached (labels repeat on every line). */
+function quoted(s: string): string {
+  let q = QUOTED.get(s);
+  if (q === undefined) {
+    q = JSON.stringify(s);
+    if (QUOTED.size < 1000) QUOTED.set(s, q);
+  }
+  return q;
 }
 
 /**

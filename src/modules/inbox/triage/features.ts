@@ -9,8 +9,17 @@
  * title names the problem far more often than the detail does.
  */
 
-/** Longest text the classifier looks at; the start of a message says what it is about. */
+/** Longest text the classifier reads words from; the start of a message says what it is about. */
 export const MAX_CLASSIFY_CHARS = 3000;
+
+/**
+ * Character n-grams come from this much of the text only: they are the bulk of a text's features
+ * (about four per character), and the first thousand characters are plenty to say what it is about.
+ */
+export const MAX_CHAR_NGRAM_CHARS = 1000;
+
+/** Upper bound on the features one text yields (the extractor's buffers are this long). */
+export const MAX_FEATURES = MAX_CLASSIFY_CHARS * 2 + MAX_CHAR_NGRAM_CHARS * 6 + 512;
 
 export interface FeatureConfig {
   /** log2 of the number of hash buckets. */
@@ -47,12 +56,6 @@ function finalise(h: number): number {
   return h >>> 0;
 }
 
-function hashString(seed: number, s: string): number {
-  let h = seed;
-  for (let i = 0; i < s.length; i++) h = fnvStep(h, s.charCodeAt(i));
-  return h;
-}
-
 /** Tags, comments and entities out; what a person would read stays. */
 export function stripHtml(text: string): string {
   if (!text.includes('<') && !text.includes('&')) return text;
@@ -80,8 +83,27 @@ export function prepareForClassification(text: string): string {
   return stripHtml(head).slice(0, MAX_CLASSIFY_CHARS).toLowerCase();
 }
 
-// scikit-learn's default token_pattern, (?u)\b\w\w+\b
-const WORD_TOKEN = /[\p{L}\p{N}_][\p{L}\p{N}_]+/gu;
+// scikit-learn's default token_pattern, (?u)\b\w\w+\b: runs of two or more letters, digits or
+// underscores. Scanned by hand (no match objects per word) with a per-code-unit class table.
+const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
+/** 0 = not yet known, 1 = word character, 2 = not. Filled lazily for non-ASCII code units. */
+const wordClass = new Uint8Array(65_536);
+for (let c = 0; c < 128; c++) wordClass[c] = WORD_CHAR.test(String.fromCharCode(c)) ? 1 : 2;
+
+/** Length in code units (1 or 2) of the word character at `i`, or 0. */
+function wordCharAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  let k = wordClass[c]!;
+  if (k === 1) return 1;
+  if (k === 2) return 0;
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+    // An astral code point: classify the pair (rare; not cached).
+    return WORD_CHAR.test(text.slice(i, i + 2)) ? 2 : 0;
+  }
+  k = WORD_CHAR.test(String.fromCharCode(c)) ? 1 : 2;
+  wordClass[c] = k;
+  return k === 1 ? 1 : 0;
+}
 
 /** Reusable scratch space so extracting features allocates almost nothing per text. */
 export class FeatureExtractor {
@@ -100,11 +122,14 @@ export class FeatureExtractor {
 
   constructor(
     private readonly config: FeatureConfig,
-    /** idf per bucket; 0 means the bucket is not used (below min_df at training time). */
-    private readonly idf: Float32Array | undefined,
+    /**
+     * Quantised idf per bucket (any positive scale: each block is L2-normalised, so the scale
+     * cancels); 0 means the bucket is not used (below min_df at training time). Undefined: all 1.
+     */
+    private readonly idf: Uint8Array | undefined,
   ) {
     this.mask = (1 << config.bits) - 1;
-    const cap = MAX_CLASSIFY_CHARS * 8 + 64;
+    const cap = MAX_FEATURES;
     const tableSize = 1 << Math.ceil(Math.log2(cap * 2));
     this.tableKeys = new Int32Array(tableSize).fill(-1);
     this.tableCounts = new Float32Array(tableSize);
@@ -161,8 +186,23 @@ export class FeatureExtractor {
   private words(text: string, seed: number, bigrams: boolean): void {
     let prev = 0;
     let hasPrev = false;
-    for (const m of text.matchAll(WORD_TOKEN)) {
-      const h = hashString(seed, m[0]);
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      let w = wordCharAt(text, i);
+      if (w === 0) {
+        i++;
+        continue;
+      }
+      let h = seed;
+      let units = 0;
+      while (w > 0) {
+        for (let k = 0; k < w; k++) h = fnvStep(h, text.charCodeAt(i + k));
+        i += w;
+        units++;
+        w = i < n ? wordCharAt(text, i) : 0;
+      }
+      if (units < 2) continue;
       this.add(h);
       if (bigrams && hasPrev) this.add(fnvStep(fnvStep(SEED_BIGRAM ^ prev, 0x20), h));
       prev = h;
@@ -204,7 +244,7 @@ export class FeatureExtractor {
     this.outLen = 0;
     this.words(prepared, SEED_WORD, true);
     this.flush(1);
-    this.chars(prepared);
+    this.chars(prepared.length > MAX_CHAR_NGRAM_CHARS ? prepared.slice(0, MAX_CHAR_NGRAM_CHARS) : prepared);
     this.flush(1);
     if (this.config.titleWeight > 0) {
       const nl = prepared.indexOf('\n');

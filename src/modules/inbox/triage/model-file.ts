@@ -3,7 +3,8 @@
  * (delta-coded varint), its idf (uint8, quantised) and one int8 weight per class.
  *
  * Buckets a training document never reached carry no weight and are left out, so the file grows
- * with what was learned, not with the hash space.
+ * with what was learned, not with the hash space. Weights that quantise to (nearly) zero are
+ * written as zero: at run time only non-zero weights are kept and scored (see `SparseWeights`).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FeatureConfig } from './features.ts';
@@ -20,37 +21,50 @@ export interface ModelHeader {
   /** Softmax temperature fitted on dev, for the confidence figures. */
   readonly temperature: number;
   readonly usedBuckets: number;
+  /** Quantised weights with magnitude at most this were written as zero. */
+  readonly prune?: number;
   /** Free text: how and from what the model was built. */
   readonly provenance: string;
 }
 
 export interface ServiceModel {
   readonly header: ModelHeader;
-  /** idf per bucket (0 = unused). */
-  readonly idf: Float32Array;
-  /** Row per bucket into `weights`, or -1 when unused. */
-  readonly rowOf: Int32Array;
-  /** Row-major [row][class] quantised weights. */
-  readonly weights: Int8Array;
+  /** Quantised idf per bucket (0 = unused); multiply by `header.idfScale` for the real value. */
+  readonly idf: Uint8Array;
+  /**
+   * Bucket b's non-zero weights are `entries[starts[b]]` up to (not including)
+   * `entries[starts[b + 1]]`; most buckets have none.
+   */
+  readonly starts: Int32Array;
+  /** Non-zero weights grouped by bucket, each `class << 8 | (int8 weight & 0xff)`. */
+  readonly entries: Uint16Array;
 }
 
 const MAGIC = 'TSQ1';
 
-/** Encodes a trained model; `weights` is class-major float per bucket ([class][bucket]). */
+/** The int8 quantisation of one class's weights: scale so the largest magnitude maps to 127. */
+export function quantisationScale(w: Float32Array): number {
+  let max = 0;
+  for (const v of w) max = Math.max(max, Math.abs(v));
+  return max > 0 ? max / 127 : 1;
+}
+
+/**
+ * Encodes a trained model.
+ *
+ * @param idf - quantised idf per bucket (0 = unused), as the training features used it.
+ * @param weights - class-major float weights per bucket ([class][bucket]).
+ * @param prune - quantised weights of magnitude at most this are written as zero.
+ */
 export function encodeModel(
-  header: Omit<ModelHeader, 'scales' | 'usedBuckets' | 'idfScale'>,
-  idf: Float32Array,
+  header: Omit<ModelHeader, 'scales' | 'usedBuckets' | 'prune'>,
+  idf: Uint8Array,
   weights: readonly Float32Array[],
+  prune = 0,
 ): Buffer {
   const nClasses = weights.length;
-  const scales = weights.map((w) => {
-    let max = 0;
-    for (const v of w) max = Math.max(max, Math.abs(v));
-    return max > 0 ? max / 127 : 1;
-  });
-  let idfMax = 0;
-  for (const v of idf) idfMax = Math.max(idfMax, v);
-  const idfScale = idfMax > 0 ? idfMax / 255 : 1;
+  if (nClasses > 127) throw new Error('At most 127 classes fit the weight encoding');
+  const scales = weights.map(quantisationScale);
   const used: number[] = [];
   for (let b = 0; b < idf.length; b++) if ((idf[b] ?? 0) > 0) used.push(b);
 
@@ -64,13 +78,13 @@ export function encodeModel(
       delta >>>= 7;
     }
     body.push(delta);
-    body.push(Math.max(1, Math.round((idf[b] ?? 0) / idfScale)));
+    body.push(idf[b] ?? 0);
     for (let k = 0; k < nClasses; k++) {
       const q = Math.round((weights[k]?.[b] ?? 0) / (scales[k] ?? 1));
-      body.push(q & 0xff);
+      body.push(Math.abs(q) <= prune ? 0 : q & 0xff);
     }
   }
-  const full: ModelHeader = { ...header, scales, idfScale, usedBuckets: used.length };
+  const full: ModelHeader = { ...header, scales, usedBuckets: used.length, prune };
   const json = Buffer.from(JSON.stringify(full), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length);
@@ -84,24 +98,42 @@ export function decodeModel(file: Buffer): ServiceModel {
   const header = JSON.parse(raw.subarray(8, 8 + jsonLen).toString('utf8')) as ModelHeader;
   const nClasses = header.labels.length;
   const size = 1 << header.features.bits;
-  const idf = new Float32Array(size);
-  const rowOf = new Int32Array(size).fill(-1);
-  const weights = new Int8Array(header.usedBuckets * nClasses);
-  let p = 8 + jsonLen;
-  let bucket = -1;
-  for (let row = 0; row < header.usedBuckets; row++) {
-    let delta = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = raw[p++] ?? 0;
-      delta |= (byte & 0x7f) << shift;
-      if (byte < 0x80) break;
-      shift += 7;
+  const bodyStart = 8 + jsonLen;
+  // Two passes over the body: count the non-zero weights, then fill exactly sized arrays.
+  const walk = (visit: (bucket: number, p: number) => void): void => {
+    let p = bodyStart;
+    let bucket = -1;
+    for (let row = 0; row < header.usedBuckets; row++) {
+      let delta = 0;
+      let shift = 0;
+      for (;;) {
+        const byte = raw[p++] ?? 0;
+        delta |= (byte & 0x7f) << shift;
+        if (byte < 0x80) break;
+        shift += 7;
+      }
+      bucket += delta;
+      visit(bucket, p);
+      p += 1 + nClasses;
     }
-    bucket += delta;
-    idf[bucket] = (raw[p++] ?? 0) * header.idfScale;
-    rowOf[bucket] = row;
-    for (let k = 0; k < nClasses; k++) weights[row * nClasses + k] = ((raw[p++] ?? 0) << 24) >> 24;
-  }
-  return { header, idf, rowOf, weights };
+  };
+  let nonZero = 0;
+  walk((_, p) => {
+    for (let k = 1; k <= nClasses; k++) if (raw[p + k] !== 0) nonZero++;
+  });
+  const idf = new Uint8Array(size);
+  const starts = new Int32Array(size + 1);
+  const entries = new Uint16Array(nonZero);
+  let filled = 0;
+  let next = 0; // first bucket whose start is not yet set
+  walk((bucket, p) => {
+    while (next <= bucket) starts[next++] = filled;
+    idf[bucket] = raw[p] ?? 0;
+    for (let k = 0; k < nClasses; k++) {
+      const q = raw[p + 1 + k] ?? 0;
+      if (q !== 0) entries[filled++] = (k << 8) | q;
+    }
+  });
+  while (next <= size) starts[next++] = filled;
+  return { header, idf, starts, entries };
 }

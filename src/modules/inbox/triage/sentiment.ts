@@ -199,29 +199,54 @@ const PHRASES: ReadonlyArray<readonly [RegExp, number]> = [
 
 const POSITIVE_EMOJI = /[😀😃😄😁😊🙂😍🥰😘👍👏🙏❤💕💖✨🎉😎🤩☺🌞💯]/gu;
 const NEGATIVE_EMOJI = /[😡😠🤬😢😭😞😔😩😫👎💩😤😒🙄😷🤮😱💔]/gu;
+/** Every emoji above lies in these ranges; text without them skips the emoji scans. */
+const MAYBE_EMOJI = /[\u2600-\u27bf\ud83c-\ud83e]/;
+/** Words any phrase starts with; text without them skips the phrase scans. */
+const MAYBE_PHRASE = /\b(?:fed|sick|third|fourth|fifth|umpteenth|still|well|good|thank|no one|waste)\b/;
 
-const WORD = /[a-z']+/g;
+/** Positive minus negative weight per word, so the word loop does one lookup. */
+const LEXICON = new Map<string, number>();
+for (const [w, v] of Object.entries(POSITIVE)) LEXICON.set(w, v);
+for (const [w, v] of Object.entries(NEGATIVE)) LEXICON.set(w, (LEXICON.get(w) ?? 0) - v);
+
+function isWordCode(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || c === 0x27; // [a-z']
+}
 
 /** Scores a message; positive above zero, negative below. */
 export function sentimentScore(text: string): number {
-  const lower = (text.length > 4000 ? text.slice(0, 4000) : text).toLowerCase().replace(/’/g, "'");
+  let lower = (text.length > 4000 ? text.slice(0, 4000) : text).toLowerCase();
+  if (lower.includes('’')) lower = lower.replace(/’/g, "'");
   let score = 0;
   let negateFor = 0;
-  for (const m of lower.matchAll(WORD)) {
-    const w = m[0];
+  // Words are runs of [a-z'], scanned by hand: a match object per word is most of the cost.
+  const n = lower.length;
+  let i = 0;
+  while (i < n) {
+    if (!isWordCode(lower.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && isWordCode(lower.charCodeAt(i))) i++;
+    const w = lower.slice(start, i);
     if (NEGATORS.has(w)) {
       negateFor = 3;
       continue;
     }
     const base = w.endsWith("'s") ? w.slice(0, -2) : w;
-    const value = (POSITIVE[base] ?? 0) - (NEGATIVE[base] ?? 0);
+    const value = LEXICON.get(base) ?? 0;
     if (value !== 0) score += negateFor > 0 ? -value : value;
     if (negateFor > 0) negateFor--;
   }
-  for (const [re, v] of PHRASES) score += (lower.match(re)?.length ?? 0) * v;
-  score += (text.match(POSITIVE_EMOJI)?.length ?? 0) * 2;
-  score -= (text.match(NEGATIVE_EMOJI)?.length ?? 0) * 2;
-  if (/!{2,}/.test(text) && score < 0) score -= 1;
+  if (MAYBE_PHRASE.test(lower)) {
+    for (const [re, v] of PHRASES) score += (lower.match(re)?.length ?? 0) * v;
+  }
+  if (MAYBE_EMOJI.test(text)) {
+    score += (text.match(POSITIVE_EMOJI)?.length ?? 0) * 2;
+    score -= (text.match(NEGATIVE_EMOJI)?.length ?? 0) * 2;
+  }
+  if (score < 0 && text.includes('!!')) score -= 1;
   return score;
 }
 

@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FeatureExtractor, prepareForClassification } from './features.ts';
-import { keywordLabel } from './curated/keywords.ts';
+import { FeatureExtractor, MAX_FEATURES, prepareForClassification } from './features.ts';
+import { keywordLabel, normaliseForKeywords } from './curated/keywords.ts';
 import { decodeModel, type ServiceModel } from './model-file.ts';
 
 export interface ServicePrediction {
@@ -21,17 +21,11 @@ export const DEFAULT_MODEL_FILE = path.join(
   'service-model.bin',
 );
 
-/** Curated keywords override the model only below this confidence in its own top category. */
-const KEYWORD_OVERRIDE_BELOW = 0.5;
-
-/** ...and only when the keyword's category is already among the model's top few. */
-const KEYWORD_WITHIN_TOP = 3;
-
-function rankOf(s: Float64Array, k: number): number {
-  let rank = 0;
-  for (let j = 0; j < s.length; j++) if ((s[j] ?? 0) > (s[k] ?? 0)) rank++;
-  return rank;
-}
+/**
+ * A curated phrase rule that fires decides the category; its confidence is at least this (the
+ * rules are written to be precise, see curated/keywords.ts).
+ */
+const KEYWORD_CONFIDENCE = 0.9;
 
 const HAS_WORD = /[\p{L}\p{N}]{2}/u;
 const UNKNOWN: ServicePrediction = {
@@ -46,8 +40,14 @@ export class ServiceClassifier {
   private readonly acc: Float64Array;
   private readonly areas: readonly string[];
   private readonly categories: readonly string[];
+  private readonly labelIndex: ReadonlyMap<string, number>;
   private readonly scales: Float64Array;
   private readonly biases: Float64Array;
+  private readonly starts: Int32Array;
+  private readonly entries: Uint16Array;
+  /** Per feature of the current text: where its run of non-zero weights starts and ends. */
+  private readonly runStart = new Int32Array(MAX_FEATURES);
+  private readonly runEnd = new Int32Array(MAX_FEATURES);
 
   constructor(private readonly model: ServiceModel) {
     const { header } = model;
@@ -56,8 +56,11 @@ export class ServiceClassifier {
     this.acc = new Float64Array(this.nClasses);
     this.areas = header.labels.map((l) => l.slice(0, l.indexOf('/')));
     this.categories = header.labels.map((l) => l.slice(l.indexOf('/') + 1));
+    this.labelIndex = new Map(header.labels.map((l, k) => [l, k]));
     this.scales = Float64Array.from(header.scales);
     this.biases = Float64Array.from(header.biases);
+    this.starts = model.starts;
+    this.entries = model.entries;
   }
 
   /** Every `area/category` label the model can give, in the taxonomy's order. */
@@ -65,63 +68,65 @@ export class ServiceClassifier {
     return this.model.header.labels;
   }
 
-  /** Raw decision scores per label (for evaluation and debugging). */
+  /** Raw decision scores per label (for evaluation and debugging); a view valid until the next call. */
   scores(text: string): Float64Array {
-    const { rowOf, weights } = this.model;
+    const { starts, entries, acc, runStart, runEnd } = this;
     const n = this.nClasses;
-    const acc = this.acc;
     acc.fill(0);
     const v = this.extractor.extract(prepareForClassification(text));
-    // Hot loop: indices are in range by construction, so `!` rather than `?? 0` on each access.
-    for (let i = 0; i < v.length; i++) {
-      const row = rowOf[v.idx[i]!]!;
-      if (row < 0) continue;
-      const x = v.val[i]!;
-      const base = row * n;
-      for (let k = 0; k < n; k++) acc[k]! += weights[base + k]! * x;
+    const m = v.length;
+    const idx = v.idx;
+    const val = v.val;
+    // Two passes: first every feature's run bounds (independent loads the CPU can overlap, where
+    // one cache miss at a time would dominate), then the multiply-adds over the non-zero weights.
+    // Indices are in range by construction, so `!` rather than `?? 0` on each access.
+    for (let i = 0; i < m; i++) {
+      const b = idx[i]!;
+      runStart[i] = starts[b]!;
+      runEnd[i] = starts[b + 1]!;
     }
-    for (let k = 0; k < n; k++) acc[k] = (acc[k] ?? 0) * (this.scales[k] ?? 0) + (this.biases[k] ?? 0);
+    for (let i = 0; i < m; i++) {
+      const end = runEnd[i]!;
+      const x = val[i]!;
+      for (let p = runStart[i]!; p < end; p++) {
+        const e = entries[p]!;
+        acc[e >>> 8]! += ((e << 24) >> 24) * x;
+      }
+    }
+    for (let k = 0; k < n; k++) acc[k] = acc[k]! * this.scales[k]! + this.biases[k]!;
     return acc;
-  }
-
-  /** The model's own top choice has less than half the probability mass. */
-  private isUnsure(s: Float64Array, best: number): boolean {
-    const t = this.model.header.temperature;
-    const top = s[best] ?? 0;
-    let z = 0;
-    for (let k = 0; k < this.nClasses; k++) z += Math.exp(t * ((s[k] ?? 0) - top));
-    return 1 / z < KEYWORD_OVERRIDE_BELOW;
   }
 
   classify(text: string): ServicePrediction {
     if (!HAS_WORD.test(text.length > 10_000 ? text.slice(0, 10_000) : text)) return UNKNOWN;
     const s = this.scores(text);
+    const n = this.nClasses;
     let best = 0;
-    for (let k = 1; k < this.nClasses; k++) if ((s[k] ?? 0) > (s[best] ?? 0)) best = k;
-    const keyword = this.isUnsure(s, best) ? keywordLabel(text.slice(0, 2000).toLowerCase()) : undefined;
-    if (keyword !== undefined) {
-      // A tie-breaker among the model's plausible answers, not a veto over a confident one.
-      const k = this.model.header.labels.indexOf(keyword);
-      if (k >= 0 && rankOf(s, k) < KEYWORD_WITHIN_TOP) best = k;
-    }
+    for (let k = 1; k < n; k++) if (s[k]! > s[best]!) best = k;
+    const top = s[best]!;
+    const keyword = keywordLabel(normaliseForKeywords(text));
+    const ruled = keyword === undefined ? -1 : (this.labelIndex.get(keyword) ?? -1);
+    if (ruled >= 0) best = ruled;
+    // Softmax at the temperature fitted on dev; area confidence is the mass of the chosen area.
     const t = this.model.header.temperature;
-    let top = -Infinity;
-    for (let k = 0; k < this.nClasses; k++) top = Math.max(top, s[k] ?? 0);
+    const area = this.areas[best] ?? 'other';
     let z = 0;
     let inArea = 0;
-    const area = this.areas[best] ?? 'other';
-    for (let k = 0; k < this.nClasses; k++) {
-      const e = Math.exp(t * ((s[k] ?? 0) - top));
+    for (let k = 0; k < n; k++) {
+      const e = Math.exp(t * (s[k]! - top));
       z += e;
       if (this.areas[k] === area) inArea += e;
+    }
+    let category = Math.exp(t * (s[best]! - top)) / z;
+    let areaConfidence = inArea / z;
+    if (ruled >= 0) {
+      category = Math.max(category, KEYWORD_CONFIDENCE);
+      areaConfidence = Math.max(areaConfidence, KEYWORD_CONFIDENCE);
     }
     return {
       area,
       category: this.categories[best] ?? 'general_enquiry',
-      confidence: {
-        area: round3(inArea / z),
-        category: round3(Math.exp(t * ((s[best] ?? 0) - top)) / z),
-      },
+      confidence: { area: round3(areaConfidence), category: round3(category) },
     };
   }
 }

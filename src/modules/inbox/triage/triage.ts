@@ -11,8 +11,12 @@ import { detectIntent, type Intent } from './intent.ts';
 import { detectLanguage, type Language } from './language.ts';
 import { createPlaceFinder, type Place, type PlaceFinder } from './places.ts';
 import { detectSentiment, type Sentiment } from './sentiment.ts';
-import { loadServiceClassifier, type ServiceClassifier } from './service-classifier.ts';
-import { assessUrgency, type UrgencyLevel } from './urgency.ts';
+import {
+  loadServiceClassifier,
+  type ServiceClassifier,
+  type ServicePrediction,
+} from './service-classifier.ts';
+import { assessUrgency, type UrgencyAssessment, type UrgencyLevel } from './urgency.ts';
 
 export interface TriageResult {
   readonly area: string;
@@ -73,6 +77,14 @@ const FALLBACK: TriageResult = {
   confidence: { area: 0, category: 0 },
 };
 
+const ROUTINE: UrgencyAssessment = { level: 'routine', rules: [] };
+const SAFEGUARDING_RULE = /^(?:safeguarding|self_harm)\./;
+const SAFEGUARDING: ServicePrediction = {
+  area: 'social_care',
+  category: 'safeguarding',
+  confidence: { area: 1, category: 1 },
+};
+
 class DefaultTriage implements Triage {
   constructor(
     private readonly classifier: ServiceClassifier,
@@ -83,12 +95,19 @@ class DefaultTriage implements Triage {
     const clean = cleanForAnalysis(text);
     // Each part is guarded on its own so one analyser's failure cannot cost the others, least of
     // all urgency.
-    const urgency = attempt(() => assessUrgency(clean).level, 'routine' as UrgencyLevel);
-    const service = attempt(() => this.classifier.classify(clean), {
+    const assessed = attempt(() => assessUrgency(clean), ROUTINE);
+    const urgency = assessed.level;
+    const classified = attempt(() => this.classifier.classify(clean), {
       area: FALLBACK.area,
       category: FALLBACK.category,
       confidence: FALLBACK.confidence,
     });
+    // A safeguarding or self-harm rule that fired decides the service too: such a message belongs
+    // with the safeguarding team whatever street words it also contains.
+    const service =
+      urgency !== 'routine' && assessed.rules.some((id) => SAFEGUARDING_RULE.test(id))
+        ? SAFEGUARDING
+        : classified;
     const sentiment = attempt(() => detectSentiment(clean), FALLBACK.sentiment);
     const intent = attempt(
       () =>

@@ -41,7 +41,7 @@ export const URGENCY_RULES: readonly UrgencyRule[] = [
     id: 'self_harm.kill_self',
     level: 'emergency',
     pattern:
-      /\b(?:kill|hurt|harm|hang|cut|end) (?:myself|herself|himself|themselves|themself)\b|\bself[- ]?harm(?:ing)?\b/,
+      /\b(?:kill|hurt|harm|hang|cut|end) (?:myself|herself|himself|themselves|themself)\b(?! (?:on|by tripping|tripping|falling|slipping)\b)|\bself[- ]?harm(?:ing)?\b/,
     whenNegated: 'high',
   },
   {

@@ -68,6 +68,7 @@ const HIGH: readonly Case[] = [
 ];
 
 const NEGATED_OR_ROUTINE: readonly Case[] = [
+  ['The bench has a broken slat, someone will hurt themselves on it', 'routine'],
   ['No smell of gas now, thanks for coming out', 'routine'],
   ['The gas leak was fixed yesterday', 'routine'],
   ['What should I do if I smell gas?', 'routine'],

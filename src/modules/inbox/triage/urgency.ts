@@ -57,13 +57,12 @@ const PAST = /\b(?:last (?:year|month|winter|summer|spring|autumn)|years ago|mon
 
 /** Lower case, straight apostrophes, no tags, one space. */
 export function normaliseForRules(text: string): string {
-  return text
-    .slice(0, MAX_URGENCY_CHARS)
-    .replace(/<[^>]*>/g, ' ')
-    .toLowerCase()
-    .replace(/[\u2018\u2019\u02bc`]/g, "'")
-    .replace(/\bi am\b/g, "i'm")
-    .replace(/\s+/g, ' ');
+  let s = text.length > MAX_URGENCY_CHARS ? text.slice(0, MAX_URGENCY_CHARS) : text;
+  if (s.includes('<')) s = s.replace(/<[^>]*>/g, ' ');
+  s = s.toLowerCase();
+  if (/[\u2018\u2019\u02bc`]/.test(s)) s = s.replace(/[\u2018\u2019\u02bc`]/g, "'");
+  if (s.includes('i am')) s = s.replace(/\bi am\b/g, "i'm");
+  return s.replace(/\s+/g, ' ');
 }
 
 function clauses(text: string): string[] {
@@ -107,6 +106,15 @@ function ruleLevel(rule: UrgencyRule, parts: readonly string[]): UrgencyLevel | 
 const RANK: Record<UrgencyLevel, number> = { routine: 0, high: 1, emergency: 2 };
 
 /**
+ * Every rule's pattern in one alternation: a clause can only match a rule if the whole message
+ * does (clauses are substrings cut at punctuation and "but"/"however"), so a message this does not
+ * match is routine without splitting it or trying the rules one by one. Most messages are.
+ */
+const ANY_RULE = new RegExp(URGENCY_RULES.map((r) => `(?:${r.pattern.source})`).join('|'));
+
+const ROUTINE: UrgencyAssessment = Object.freeze({ level: 'routine', rules: Object.freeze([]) });
+
+/**
  * Assesses how urgent a message is.
  *
  * @example assessUrgency('I can smell gas in the kitchen').level // 'emergency'
@@ -114,6 +122,7 @@ const RANK: Record<UrgencyLevel, number> = { routine: 0, high: 1, emergency: 2 }
  */
 export function assessUrgency(text: string): UrgencyAssessment {
   const normal = normaliseForRules(text);
+  if (!ANY_RULE.test(normal)) return ROUTINE;
   const parts = clauses(normal);
   let level: UrgencyLevel = 'routine';
   let rules: string[] = [];
