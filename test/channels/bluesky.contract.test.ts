@@ -60,9 +60,9 @@ runContractSuite({
         countContaining: async (marker) =>
           (await peer.listPosts(council.did)).filter((p) => p.value.text.includes(marker)).length,
         async injectFault(fault) {
-          // An expired session: the access token is refused, then so is the refresh token
-          // (the connector's one refresh attempt), as when the app password was revoked.
-          proxy.failNext(fault, { times: fault === 'auth_expired' ? 2 : 1 });
+          // A revoked app password: the access token is refused, then the refresh token, then
+          // the connector's one fresh sign-in with the app password.
+          proxy.failNext(fault, { times: fault === 'auth_expired' ? 3 : 1 });
         },
         sendInbound: async (text) => (await peer.post(resident, `@${council.handle} ${text}`)).uri,
       },

@@ -200,6 +200,7 @@ export class BlueskyConnector
     did: string,
     rkey: string,
     record: { text: string } & Record<string, unknown>,
+    isRetry = false,
   ): Promise<Ref> {
     try {
       const { data } = await this.agent.com.atproto.repo.createRecord({
@@ -211,6 +212,13 @@ export class BlueskyConnector
       return { uri: data.uri, cid: data.cid };
     } catch (error) {
       const failure = classifyBlueskyError(error, 'publishing');
+      if (failure.kind === 'auth_expired' && !isRetry) {
+        // The agent's own refresh may lose a race or be refused; sign in again with the app
+        // password once and retry. Safe: the record key is derived from the idempotency key,
+        // so a first attempt that did land is found below instead of posted twice.
+        await this.signInAgain();
+        return this.createOnce(did, rkey, record, true);
+      }
       if (failure.kind === 'auth_expired' || failure.kind === 'rate_limited') throw failure;
       const found = await this.existing(did, rkey).catch(() => undefined);
       if (!found) throw failure;
@@ -327,6 +335,18 @@ export class BlueskyConnector
     if (target.meta?.rootUri && target.meta.rootCid)
       return { uri: target.meta.rootUri, cid: target.meta.rootCid };
     return this.roots.get(target.id) ?? parent;
+  }
+
+  /** Drops the session and signs in with the app password (throws auth_expired when refused). */
+  private async signInAgain(): Promise<void> {
+    try {
+      await this.agent.login({
+        identifier: this.credentials.identifier,
+        password: this.credentials.appPassword,
+      });
+    } catch (error) {
+      throw classifyBlueskyError(error, 'signing in');
+    }
   }
 
   /** Signs in with the app password when there is no session; one sign-in at a time. */
