@@ -3,7 +3,10 @@
  * 1. Lateness: N posts (default 1,000) due in the same minute across five channel accounts
  *    (five Mastodon contract servers), published by two worker processes: p50 and p99 of
  *    (published_at - scheduled_at), beside the bare pg-boss latency (a no-op job with the same
- *    startAfter) measured in the same run.
+ *    startAfter) measured in the same run. The variant jobs are queued as the product queues
+ *    them (variantJob: runnable a few seconds ahead, held by the workers until the minute).
+ *    The workers report where each chunk's time went: the claim transaction, each request to
+ *    a contract server (so a slow peer shows), and the record transaction.
  * 2. Crash: P posts (default 200) on the five accounts while the worker is killed with SIGKILL
  *    K times (default 20) at random moments: duplicates and losses (target zero of each).
  * BENCH_PUBLISHING_POSTS, BENCH_PUBLISHING_CRASH_POSTS and BENCH_PUBLISHING_KILLS scale it down.
@@ -19,7 +22,8 @@ import { createDatabases, migrate, startEmbeddedPostgres } from '../src/db/index
 import { createLogger } from '../src/logger.ts';
 import { startMastodonServer, type MastodonServer } from '../test/peers/mastodon/server.ts';
 import { connectMastodon, publishingCouncil } from '../test/publishing-fixtures.ts';
-import { freePort, repoRoot, round, sleep, type Measurement } from './support.ts';
+import { variantJob, variantLeadSeconds, type ChunkTiming } from '../src/modules/publishing/index.ts';
+import { descendants, freePort, postmasterPid, repoRoot, round, sleep, type Measurement } from './support.ts';
 
 export const about = 'Publishing lateness for posts due in the same minute, and exactly-once under SIGKILL.';
 
@@ -28,21 +32,48 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 };
 
-/** `fast` sweeps for the crash test; otherwise the production windows (requeue 60 s, lost job 10 min). */
-function startWorker(url: string, fast = false): Promise<ChildProcess> {
+/**
+ * `fast` sweeps for the crash test; otherwise the production windows (requeue 60 s, lost job
+ * 10 min). Chunk timings the worker prints are added to `timings`.
+ */
+function startWorker(url: string, fast = false, timings?: ChunkTiming[]): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'test/publishing-worker.ts', url, '5', ...(fast ? ['2', '5'] : [])],
     {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, PUBLISHING_WORKER_STATS: timings ? '1' : '0' },
     },
   );
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', () => resolve(child));
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', () => resolve(child));
+    lines.on('line', (line) => {
+      if (timings && line.startsWith('stats ')) timings.push(...(JSON.parse(line.slice(6)) as ChunkTiming[]));
+    });
     child.once('exit', (code) => reject(new Error(`worker exited ${String(code)}`)));
   });
 }
+/**
+ * CPU time in ms of these processes (user + system, from /proc/<pid>/stat; with `reaped`, also
+ * their children that have exited, as PostgreSQL's finished backends). Clock ticks are 10 ms.
+ */
+async function cpuMs(pids: number[], reaped = false): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    if (!stat) continue;
+    // Fields after the command name, from field 3 (state): utime is field 14, cstime field 17.
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    ticks += f[11]! + f[12]! + (reaped ? f[13]! + f[14]! : 0);
+  }
+  return ticks * 10;
+}
+
 const kill = (c: ChildProcess) =>
   new Promise<void>((resolve) => {
     if (c.exitCode !== null || c.signalCode !== null) return resolve();
@@ -95,7 +126,7 @@ async function schedulePosts(
     .execute();
   await services.jobs.boss.insert(
     services.publishing.jobs.publishVariant.name,
-    variants.map((v) => ({ data: { councilId, variantId: v.id }, startAfter: at })),
+    variants.map((v) => variantJob(councilId, v.id, at)),
   );
   return markers;
 }
@@ -151,11 +182,12 @@ export default async function bench(): Promise<Measurement[]> {
     await baseline.start();
     await baseline.createQueue('noop');
     // Everything is queued and both workers are running well before the minute they are due.
-    const due = new Date(Date.now() + 20_000);
+    // 45 s: two workers starting under tsx on a busy machine can take most of it.
+    const due = new Date(Date.now() + 45_000);
     await schedulePosts(services, c.councilId, c.author.id, accounts, posts, due, 'late');
     const baselineLateness: number[] = [];
-    // The same worker settings as Townsquare's job queue (src/jobs/job-queue.ts): batches of
-    // 25 fetched in bursts, so the ratio isolates the publishing work itself.
+    // The bare queue: no-op jobs with startAfter at the same minute, fetched when it comes in
+    // bursts of 25 (as the publishing queue was configured before its jobs were queued ahead).
     await baseline.work(
       'noop',
       { batchSize: 25, localConcurrency: 1, burstWhenBatchFull: true },
@@ -167,9 +199,18 @@ export default async function bench(): Promise<Measurement[]> {
       'noop',
       Array.from({ length: posts * 5 }, () => ({ data: {}, startAfter: due })),
     );
-    workers.push(await startWorker(pg.url), await startWorker(pg.url));
-    if (Date.now() > due.getTime())
+    const timings: ChunkTiming[] = [];
+    workers.push(await startWorker(pg.url, false, timings), await startWorker(pg.url, false, timings));
+    // The workers must be up when the jobs become runnable (variantLeadSeconds ahead).
+    if (Date.now() > due.getTime() - variantLeadSeconds * 1000)
       throw new Error('set-up overran the due time; the figures would be wrong');
+    // CPU from 12 s before the minute (the jobs are fetched 10 s ahead) until all are out.
+    await sleep(Math.max(0, due.getTime() - Date.now() - 12_000));
+    const postmaster = await postmasterPid(path.join(dir, 'postgres'));
+    const workerPids = workers.map((w) => w.pid!);
+    const pgCpu = async () =>
+      (await cpuMs([postmaster], true)) + (await cpuMs(await descendants(postmaster)));
+    const cpuFrom = { pg: await pgCpu(), workers: await cpuMs(workerPids), bench: process.cpuUsage() };
     const isDone = await waitUntilSettled(services, c.councilId, 10 * 60_000);
     const rows = await services.db.system
       .selectFrom('post_variants')
@@ -178,7 +219,20 @@ export default async function bench(): Promise<Measurement[]> {
       .where('published_at', 'is not', null)
       .execute();
     const lateness = rows.map((r) => new Date(r.published_at!).getTime() - due.getTime());
+    // The last second's stats line.
+    await sleep(1200);
+    const cpu = {
+      pg: (await pgCpu()) - cpuFrom.pg,
+      workers: (await cpuMs(workerPids)) - cpuFrom.workers,
+      bench: (() => {
+        const u = process.cpuUsage(cpuFrom.bench);
+        return (u.user + u.system) / 1000;
+      })(),
+    };
     for (const w of workers.splice(0)) await kill(w);
+    const claimMs = timings.map((t) => t.claimMs);
+    const sendMs = timings.flatMap((t) => t.sendMs);
+    const recordMs = timings.map((t) => t.recordMs);
 
     // 2. Crash test at full size.
     const crash = await publishingCouncil(services, 'crash');
@@ -225,6 +279,31 @@ export default async function bench(): Promise<Measurement[]> {
       },
       { name: 'queue_baseline_p50', value: round(percentile(baselineLateness, 50)), unit: 'ms' },
       { name: 'queue_baseline_p99', value: round(percentile(baselineLateness, 99)), unit: 'ms' },
+      {
+        name: 'claim_tx_p50',
+        value: round(percentile(claimMs, 50)),
+        unit: `ms per chunk (${timings.length} chunks of up to 25 variants)`,
+      },
+      { name: 'claim_tx_p99', value: round(percentile(claimMs, 99)), unit: 'ms' },
+      {
+        name: 'peer_request_p50',
+        value: round(percentile(sendMs, 50)),
+        unit: `ms per request to a contract server, as the workers saw it (${sendMs.length} requests)`,
+      },
+      { name: 'peer_request_p99', value: round(percentile(sendMs, 99)), unit: 'ms' },
+      { name: 'record_tx_p50', value: round(percentile(recordMs, 50)), unit: 'ms per chunk' },
+      { name: 'record_tx_p99', value: round(percentile(recordMs, 99)), unit: 'ms' },
+      {
+        name: 'cpu_workers',
+        value: round(cpu.workers),
+        unit: 'ms CPU, both workers, from 12 s before the minute until all were published',
+      },
+      { name: 'cpu_postgres', value: round(cpu.pg), unit: 'ms CPU, PostgreSQL, same window' },
+      {
+        name: 'cpu_contract_servers_and_baseline',
+        value: round(cpu.bench),
+        unit: 'ms CPU, the bench process (five contract servers, the baseline queue), same window',
+      },
       {
         name: 'crash_duplicates',
         value: duplicates,

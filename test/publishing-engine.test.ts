@@ -7,7 +7,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { withCouncil } from '../src/db/index.ts';
-import { listRecords, recordsToCsv } from '../src/modules/publishing/index.ts';
+import {
+  listRecords,
+  recordsToCsv,
+  variantJob,
+  variantLeadSeconds,
+} from '../src/modules/publishing/index.ts';
 import { startMastodonServer, type MastodonServer } from './peers/mastodon/server.ts';
 import { startTestApp, type TestContext } from './support/app.ts';
 import {
@@ -186,6 +191,108 @@ describe('publishing engine', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('publishes a batch in one claim and one record, with one connector per account', async () => {
+    const other = await startMastodonServer();
+    try {
+      const second = await connectMastodon(ctx.services, c, other, 'Batch Mastodon');
+      const jobs: { councilId: string; variantId: string }[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        const { variantIds } = await scheduledPost(ctx.services, c, {
+          title: `Batch ${i}`,
+          body: `Bin collections move to Tuesday. Marker-batch-${i}`,
+          accounts: [accountId, second],
+        });
+        for (const variantId of variantIds) jobs.push({ councilId: c.councilId, variantId });
+      }
+      const channelAccounts = ctx.services.channelAccounts;
+      const lookUp = channelAccounts.connectorFor.bind(channelAccounts);
+      let lookups = 0;
+      channelAccounts.connectorFor = (councilId, id) => {
+        lookups += 1;
+        return lookUp(councilId, id);
+      };
+      try {
+        // The same variant twice in a batch (a pg-boss retry beside the sweep's job) still goes out once.
+        const outcomes = await ctx.services.publishing.publisher.publishMany([...jobs, jobs[0]!]);
+        assert.deepEqual(outcomes, [...jobs.map(() => 'published'), 'published']);
+        // The first account's connector may be cached from earlier tests; the new one is built once.
+        assert.ok(lookups <= 2, `${lookups} connector lookups for 12 variants on 2 accounts`);
+      } finally {
+        channelAccounts.connectorFor = lookUp;
+      }
+      for (let i = 0; i < 6; i += 1) {
+        assert.equal(server.countContaining(`Marker-batch-${i}`), 1);
+        assert.equal(other.countContaining(`Marker-batch-${i}`), 1);
+      }
+      const rows = await withCouncil(ctx.services.db.app, c.councilId, (tx) =>
+        tx
+          .selectFrom('post_variants as v')
+          .innerJoin('posts as p', 'p.id', 'v.post_id')
+          .select(['v.status', 'p.status as post_status', 'v.external_url'])
+          .where(
+            'v.id',
+            'in',
+            jobs.map((j) => j.variantId),
+          )
+          .execute(),
+      );
+      assert.ok(
+        rows.every((r) => r.status === 'published' && r.post_status === 'published' && r.external_url),
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('settles a post whose last two variants finish at the same moment', async () => {
+    const other = await startMastodonServer();
+    try {
+      const second = await connectMastodon(ctx.services, c, other, 'Race Mastodon');
+      for (let i = 0; i < 5; i += 1) {
+        const { postId, variantIds } = await scheduledPost(ctx.services, c, {
+          title: `Race ${i}`,
+          body: `Leisure centre pool reopens. Marker-race-${i}`,
+          accounts: [accountId, second],
+        });
+        // Two workers, one variant each: neither may read the other as still open.
+        await Promise.all(
+          variantIds.map((v) => ctx.services.publishing.publisher.publishVariant(c.councilId, v)),
+        );
+        assert.equal((await ctx.services.publishing.posts.get(c.councilId, postId)).status, 'published');
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('queues jobs ahead of their minute and holds them until it comes', async () => {
+    const at = new Date(Date.now() + 60 * 60_000);
+    const job = variantJob(c.councilId, '00000000-0000-4000-8000-000000000000', at);
+    assert.equal(job.data.dueAt, at.toISOString());
+    assert.equal(job.startAfter?.getTime(), at.getTime() - variantLeadSeconds * 1000);
+    assert.equal(variantJob(c.councilId, 'x').startAfter, undefined, 'a job for now runs at once');
+
+    const { postId, variantIds } = await scheduledPost(ctx.services, c, {
+      title: 'On the minute',
+      body: 'Council meeting starts at 7pm. Marker-engine-due',
+      accounts: [accountId],
+    });
+    const due = new Date(Date.now() + 1500);
+    await ctx.services.db.system
+      .updateTable('posts')
+      .set({ scheduled_at: due })
+      .where('id', '=', postId)
+      .execute();
+    const [outcome] = await ctx.services.publishing.publisher.publishMany([
+      { councilId: c.councilId, variantId: variantIds[0]!, dueAt: due },
+    ]);
+    assert.equal(outcome, 'published');
+    const v = await variantRow(variantIds[0]!);
+    const published = new Date(v.published_at!).getTime();
+    assert.ok(published >= due.getTime(), 'not before its minute');
+    assert.ok(published < due.getTime() + 5000, 'and promptly at it');
   });
 
   it('keeps an append-only record of every step, exportable as CSV', async () => {

@@ -19,7 +19,26 @@ export type JobDefinition<T extends object> = {
   readonly cron?: string;
   /** Jobs of this kind run at most this many at a time in one worker process. */
   readonly concurrency?: number;
+  /**
+   * Jobs fetched in one query (default: `concurrency`); concurrency / batchSize fetch loops run
+   * side by side, so one slow batch does not stop the next being fetched.
+   */
+  readonly batchSize?: number;
+  /**
+   * Seconds between fetches when the queue is idle (default 2, or 30 while LISTEN/NOTIFY works).
+   * pg-boss notifies only for jobs runnable at once, so a queue whose jobs mostly wait for a
+   * startAfter needs a short interval or they start up to 30 s late.
+   */
+  readonly pollingIntervalSeconds?: number;
   readonly handle: (data: T, ctx: JobContext) => Promise<void>;
+  /**
+   * Handles a whole fetched batch at once, so the jobs can share database round trips. Returns
+   * one entry per job, in order: undefined when it is done, or the Error that fails (and
+   * retries) that job alone. Without it, `handle` runs for each job side by side.
+   */
+  readonly handleBatch?: (
+    jobs: readonly { data: T; ctx: JobContext }[],
+  ) => Promise<readonly (Error | undefined)[]>;
 };
 
 /**
@@ -69,23 +88,25 @@ export class JobQueue {
     }
     if (!opts.work) return;
     for (const def of this.definitions.values()) {
-      // One poller per queue fetches up to `concurrency` jobs and runs them side by side; each
-      // job succeeds or fails on its own (perJobResults), so one failure never retries the
-      // others. A full batch means more work is waiting: fetch again at once (burst).
-      const batchSize = def.concurrency ?? 1;
+      // Each poller fetches up to `batchSize` jobs and runs them side by side; each job
+      // succeeds or fails on its own (perJobResults), so one failure never retries the others.
+      // A full batch means more work is waiting: fetch again at once (burst).
+      const concurrency = def.concurrency ?? 1;
+      const batchSize = Math.min(def.batchSize ?? concurrency, concurrency);
       await this.boss.work<object>(
         def.name,
         {
           batchSize,
-          localConcurrency: 1,
+          localConcurrency: Math.ceil(concurrency / batchSize),
           includeMetadata: true,
           perJobResults: true,
           burstWhenBatchFull: batchSize > 1,
-          pollingIntervalSeconds: 2,
-          notifyPollingIntervalSeconds: 30,
+          pollingIntervalSeconds: def.pollingIntervalSeconds ?? 2,
+          notifyPollingIntervalSeconds: def.pollingIntervalSeconds ?? 30,
         },
-        async (jobs) =>
-          Promise.all(
+        async (jobs) => {
+          if (def.handleBatch) return this.runBatch(def, jobs);
+          return Promise.all(
             jobs.map(async (job) => {
               try {
                 await this.run(def, job);
@@ -94,9 +115,42 @@ export class JobQueue {
                 return { id: job.id, status: 'failed' as const, output: { message: errorMessage(error) } };
               }
             }),
-          ),
+          );
+        },
       );
     }
+  }
+
+  private async runBatch(def: AnyJobDefinition, jobs: (Job<object> & { retryCount?: number })[]) {
+    const log = this.log.child({ job: def.name });
+    const started = Date.now();
+    const handleBatch = def.handleBatch as (
+      jobs: readonly { data: object; ctx: JobContext }[],
+    ) => Promise<readonly (Error | undefined)[]>;
+    let results: readonly (Error | undefined)[];
+    try {
+      results = await handleBatch(
+        jobs.map((job) => ({
+          data: job.data,
+          ctx: { jobId: job.id, log: log.child({ jobId: job.id }), retryCount: job.retryCount ?? 0 },
+        })),
+      );
+      // A result missing for a job must not complete it unrun.
+      if (results.length !== jobs.length)
+        throw new Error(`${def.name}: ${results.length} results for ${jobs.length} jobs`);
+    } catch (error) {
+      log.warn({ err: error, ms: Date.now() - started, jobs: jobs.length }, 'job batch failed');
+      results = jobs.map(() => (error instanceof Error ? error : new Error(String(error))));
+    }
+    const failed = results.filter((r) => r !== undefined).length;
+    if (failed) log.warn({ err: results.find((r) => r), failed, jobs: jobs.length }, 'jobs failed');
+    else log.debug({ ms: Date.now() - started, jobs: jobs.length }, 'job batch done');
+    return jobs.map((job, i) => {
+      const error = results[i];
+      return error
+        ? { id: job.id, status: 'failed' as const, output: { message: errorMessage(error) } }
+        : { id: job.id, status: 'completed' as const };
+    });
   }
 
   private async run(def: AnyJobDefinition, job: Job<object> & { retryCount?: number }): Promise<void> {

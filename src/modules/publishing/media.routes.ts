@@ -1,9 +1,12 @@
 /**
  * The media library pages. Uploads are multipart forms, parsed with the platform's own
  * `Request.formData()` in a scope of their own, so no other route accepts multipart bodies.
+ * Also the public address of images handed to a network that fetches them itself
+ * (Instagram's image_url).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorList, field } from '../../web/forms.ts';
+import { publicMediaPath, type PublicMedia } from '../channels/index.ts';
 import { PublishingError } from './posts.service.ts';
 import type { Publishing } from './publishing.module.ts';
 import { publishingPaths as paths } from './publishing.paths.ts';
@@ -73,4 +76,30 @@ export function registerMediaRoutes(app: FastifyInstance, publishing: Publishing
       return reply.redirect(`${request.basePath}${paths.media}?done=added`, 303);
     });
   });
+}
+
+/**
+ * Published images at their public address: `/media/shared/{token}` on the council's own site.
+ * The 256-bit token is the only key (nothing is listed, and another council's token is not
+ * found under this council's address); only images already handed to a network are there, so
+ * the private media library stays private. The bytes behind a token never change, so they are
+ * cached for a year, and any site (Instagram's fetcher) may load them.
+ */
+export function registerPublicMediaRoutes(app: FastifyInstance, media: PublicMedia): void {
+  app.get<{ Params: { token: string } }>(
+    publicMediaPath,
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const file = await media.read(request.council.id, request.params.token);
+      if (!file) return reply.callNotFound();
+      const etag = `"${file.sha256}"`;
+      reply
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('etag', etag)
+        .header('cross-origin-resource-policy', 'cross-origin')
+        .header('content-disposition', 'inline');
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      return reply.type(file.mimeType).send(file.data);
+    },
+  );
 }

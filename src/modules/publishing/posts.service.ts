@@ -9,7 +9,13 @@ import type { FieldErrors } from '../../web/forms.ts';
 import { can, recordAudit, type Actor, type Role } from '../accounts/index.ts';
 import type { ChannelAccountsService, ConnectorRegistry } from '../channels/index.ts';
 import { adviseOn, type ElectionSettings } from './checks.ts';
-import { defaultVariantText, draftErrors, readSchedule, type PostForm } from './post-form.ts';
+import {
+  defaultVariantText,
+  draftErrors,
+  readSchedule,
+  type PostForm,
+  type ScheduleResult,
+} from './post-form.ts';
 import type { PublishQueue } from './publisher.ts';
 import { appendRecord } from './records.ts';
 
@@ -75,74 +81,88 @@ export class PostsService {
     if (form.accountIds.some((id) => !known.has(id))) errors.accounts = 'Select channels from the list';
     if (Object.keys(errors).length) throw new PublishingError('validation', errors);
     const { actor } = staff;
-    return withCouncil(this.db, actor.councilId, async (tx) => {
-      const values = {
-        kind: form.kind,
-        title: form.title,
-        body: form.body,
-        body_cy: form.bodyCy || null,
-        link: form.link || null,
-        show_on_website: form.showOnWebsite,
-        is_emergency: form.isEmergency,
-        scheduled_at: scheduledAt,
-        recurrence:
-          form.repeat === 'weekly' || form.repeat === 'monthly'
-            ? JSON.stringify({ frequency: form.repeat, until: form.repeatUntil })
-            : null,
-        event_start: eventStart,
-        event_end: eventEnd,
-        event_location: form.eventLocation || null,
-        updated_at: new Date(),
-      };
-      let id = postId;
-      if (id) {
-        const before = await this.findPost(tx, id);
-        if (['publishing', 'published'].includes(before.status) || before.deleted_at)
-          throw new PublishingError('conflict', {}, 'A post that has started publishing cannot be edited');
+    return withCouncil(this.db, actor.councilId, (tx) =>
+      this.writeDraft(tx, actor, form, settings, { scheduledAt, eventStart, eventEnd }, postId),
+    );
+  }
+
+  /**
+   * Writes a checked draft (see saveDraft) in the caller's transaction, so an import can draft
+   * many posts all-or-nothing. Returns its id.
+   */
+  async writeDraft(
+    tx: Tx,
+    actor: Actor,
+    form: PostForm,
+    settings: CouncilPublishingSettings,
+    { scheduledAt, eventStart, eventEnd }: Pick<ScheduleResult, 'scheduledAt' | 'eventStart' | 'eventEnd'>,
+    postId?: string,
+  ): Promise<string> {
+    const values = {
+      kind: form.kind,
+      title: form.title,
+      body: form.body,
+      body_cy: form.bodyCy || null,
+      link: form.link || null,
+      show_on_website: form.showOnWebsite,
+      is_emergency: form.isEmergency,
+      scheduled_at: scheduledAt,
+      recurrence:
+        form.repeat === 'weekly' || form.repeat === 'monthly'
+          ? JSON.stringify({ frequency: form.repeat, until: form.repeatUntil })
+          : null,
+      event_start: eventStart,
+      event_end: eventEnd,
+      event_location: form.eventLocation || null,
+      updated_at: new Date(),
+    };
+    let id = postId;
+    if (id) {
+      const before = await this.findPost(tx, id);
+      if (['publishing', 'published'].includes(before.status) || before.deleted_at)
+        throw new PublishingError('conflict', {}, 'A post that has started publishing cannot be edited');
+      await tx
+        .updateTable('posts')
+        .set({ ...values, status: 'draft', held_reason: null })
+        .where('id', '=', id)
+        .execute();
+      await tx.deleteFrom('post_approvals').where('post_id', '=', id).execute();
+      await tx.deleteFrom('post_variants').where('post_id', '=', id).execute();
+      await tx.deleteFrom('post_media').where('post_id', '=', id).execute();
+    } else {
+      id = (
         await tx
-          .updateTable('posts')
-          .set({ ...values, status: 'draft', held_reason: null })
-          .where('id', '=', id)
-          .execute();
-        await tx.deleteFrom('post_approvals').where('post_id', '=', id).execute();
-        await tx.deleteFrom('post_variants').where('post_id', '=', id).execute();
-        await tx.deleteFrom('post_media').where('post_id', '=', id).execute();
-      } else {
-        id = (
-          await tx
-            .insertInto('posts')
-            .values({ ...values, council_id: actor.councilId, created_by: actor.userId ?? '' })
-            .returning('id')
-            .executeTakeFirstOrThrow()
-        ).id;
-      }
-      for (const accountId of form.accountIds) {
-        await tx
-          .insertInto('post_variants')
-          .values({
-            council_id: actor.councilId,
-            post_id: id,
-            channel_account_id: accountId,
-            text: form.variantText[accountId] ?? defaultVariantText(form, settings.isBilingual === true),
-          })
-          .execute();
-      }
-      for (const [position, mediaId] of form.mediaIds.filter(isUuid).entries()) {
-        const exists = await tx
-          .selectFrom('media_items')
-          .select('id')
-          .where('id', '=', mediaId)
-          .executeTakeFirst();
-        if (!exists)
-          throw new PublishingError('validation', { media: 'Choose images from the media library' });
-        await tx
-          .insertInto('post_media')
-          .values({ council_id: actor.councilId, post_id: id, media_id: mediaId, position })
-          .execute();
-      }
-      await appendRecord(tx, actor, id, postId ? 'post.edited' : 'post.created', await this.snapshot(tx, id));
-      return id;
-    });
+          .insertInto('posts')
+          .values({ ...values, council_id: actor.councilId, created_by: actor.userId ?? '' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    }
+    for (const accountId of form.accountIds) {
+      await tx
+        .insertInto('post_variants')
+        .values({
+          council_id: actor.councilId,
+          post_id: id,
+          channel_account_id: accountId,
+          text: form.variantText[accountId] ?? defaultVariantText(form, settings.isBilingual === true),
+        })
+        .execute();
+    }
+    for (const [position, mediaId] of form.mediaIds.filter(isUuid).entries()) {
+      const exists = await tx
+        .selectFrom('media_items')
+        .select('id')
+        .where('id', '=', mediaId)
+        .executeTakeFirst();
+      if (!exists) throw new PublishingError('validation', { media: 'Choose images from the media library' });
+      await tx
+        .insertInto('post_media')
+        .values({ council_id: actor.councilId, post_id: id, media_id: mediaId, position })
+        .execute();
+    }
+    await appendRecord(tx, actor, id, postId ? 'post.edited' : 'post.created', await this.snapshot(tx, id));
+    return id;
   }
 
   /**
@@ -565,6 +585,7 @@ export class PostsService {
       eventEnd: p.event_end ? new Date(p.event_end) : null,
       eventLocation: p.event_location,
       publishedAt: p.published_at ? new Date(p.published_at) : null,
+      service: p.service,
       variants: variants.map((v) => ({
         id: v.id,
         channelAccountId: v.channel_account_id,
@@ -648,6 +669,8 @@ export type PostView = {
   eventEnd: Date | null;
   eventLocation: string | null;
   publishedAt: Date | null;
+  /** The council service it is about (calendar filter); null when not set. */
+  service: string | null;
   variants: {
     id: string;
     channelAccountId: string;

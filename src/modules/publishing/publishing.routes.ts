@@ -22,6 +22,11 @@ import { listRecords, recordsToCsv } from './records.ts';
 import { toFields } from './schedule.ts';
 import { registerMediaRoutes } from './media.routes.ts';
 import { registerIncidentRoutes } from './incident.routes.ts';
+import { registerTemplateRoutes, templateChoices } from './templates/templates.routes.ts';
+import { registerImportRoutes } from './import/import.routes.ts';
+import { registerCalendarRoutes } from './calendar/calendar.routes.ts';
+import { councilServices } from './calendar/services.ts';
+import { dateKey, londonDate } from './calendar/calendar-range.ts';
 
 export type PublishingRouteOptions = {
   publishing: Publishing;
@@ -63,6 +68,7 @@ const notices: Record<string, string> = {
   returned: 'The post is returned to its author',
   deleted: 'The post is deleted; the publishing record keeps it',
   retried: 'We are trying again',
+  service: 'The service is saved',
 };
 
 export function registerPublishingRoutes(app: FastifyInstance, opts: PublishingRouteOptions): void {
@@ -107,6 +113,7 @@ export function registerPublishingRoutes(app: FastifyInstance, opts: PublishingR
       texts,
       check,
       isBilingual: settings.isBilingual === true,
+      templateChoices,
       errors,
       errorList: errorList(errors, composerOrder),
     });
@@ -115,12 +122,17 @@ export function registerPublishingRoutes(app: FastifyInstance, opts: PublishingR
   app.get(paths.list, write, async (request, reply) => {
     const status = field(request.query, 'status');
     const accountId = field(request.query, 'channel');
+    const list = await posts.list(request.council.id, {
+      ...(status ? { status } : {}),
+      ...(accountId ? { accountId } : {}),
+    });
     return reply.render('publishing/views/list.njk', {
       pageTitle: 'Publishing',
-      posts: await posts.list(request.council.id, {
-        ...(status ? { status } : {}),
-        ...(accountId ? { accountId } : {}),
-      }),
+      posts: list,
+      totals: await publishing.metrics.totals(
+        request.council.id,
+        list.map((p) => p.id),
+      ),
       attention: await posts.needingAttention(request.council.id),
       accounts: await channelAccounts.list(request.council.id),
       incident: await publishing.incidents.current(request.council.id),
@@ -164,6 +176,9 @@ export function registerPublishingRoutes(app: FastifyInstance, opts: PublishingR
       pageTitle: post.title,
       post,
       accountNames: Object.fromEntries(accounts.map((a) => [a.id, a.name])),
+      metrics: await publishing.metrics.forPost(request.council.id, post.id),
+      services: councilServices,
+      calendarDate: dateKey(londonDate(post.publishedAt ?? post.scheduledAt ?? new Date())),
       canApprove: can(request.staff!.role, 'publishing.approve') && post.createdBy !== request.staff!.id,
       errors,
       errorList: problem
@@ -335,4 +350,7 @@ export function registerPublishingRoutes(app: FastifyInstance, opts: PublishingR
 
   registerMediaRoutes(app, publishing);
   registerIncidentRoutes(app, publishing);
+  registerTemplateRoutes(app, { publishing, channelAccounts, staffOf, settingsOf, renderComposer });
+  registerImportRoutes(app, { publishing, channelAccounts, staffOf, settingsOf });
+  registerCalendarRoutes(app, { publishing, channelAccounts });
 }

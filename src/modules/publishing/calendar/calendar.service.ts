@@ -1,0 +1,301 @@
+/**
+ * The content calendar: every post with a time (scheduled, publishing, published, failed, or
+ * still waiting for approval) placed on its London day, with its channels; and rescheduling,
+ * which obeys the same rules as scheduling (a real London time, not in the past) and the
+ * workflow (nothing that has started publishing moves). Every move is recorded in the
+ * publishing record and the audit log.
+ */
+import { withCouncil, type Db, type Tx } from '../../../db/index.ts';
+import type { FieldErrors } from '../../../web/forms.ts';
+import { recordAudit } from '../../accounts/index.ts';
+import { PublishingError, type PostsQueue, type Staff } from '../posts.service.ts';
+import { appendRecord } from '../records.ts';
+import { parseLocalSchedule, toFields, type DateFields } from '../schedule.ts';
+import { dateKey, londonDate, type CalendarRange } from './calendar-range.ts';
+import { isCouncilService } from './services.ts';
+
+export type CalendarFilter = { channel?: string; service?: string; status?: string };
+
+export type CalendarEntry = {
+  postId: string;
+  title: string;
+  kind: string;
+  status: string;
+  service: string | null;
+  /** When it publishes (or did): published_at once published, else scheduled_at. */
+  at: Date;
+  /** London day, YYYY-MM-DD. */
+  dayKey: string;
+  /** London wall-clock time, 24-hour (09:30), and the zone in force then (GMT or BST). */
+  time: string;
+  zone: string;
+  /** The reschedule form's starting values: the post's current London date and time. */
+  fields: DateFields;
+  heldReason: string | null;
+  isPaused: boolean;
+  /** Whether the workflow still lets it move. */
+  canMove: boolean;
+  channels: { accountId: string; name: string; kind: string; status: string }[];
+};
+
+/** The statuses the calendar shows and filters by, in workflow order. */
+export const calendarStatuses = [
+  'draft',
+  'submitted',
+  'approved',
+  'scheduled',
+  'publishing',
+  'published',
+  'failed',
+] as const;
+
+const zoneFormat = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', timeZoneName: 'short' });
+/** GMT or BST: on the day the clocks go back, 01:30 happens once in each. */
+const zoneName = (at: Date) =>
+  zoneFormat.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value === 'BST' ? 'BST' : 'GMT';
+
+const isUuid = (v: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/u.test(v);
+const movableStatuses = ['draft', 'submitted', 'scheduled'];
+const startedVariantStatuses = ['publishing', 'published', 'failed'];
+
+export class CalendarService {
+  private queue: PostsQueue | undefined;
+
+  constructor(private readonly db: Db) {}
+
+  useQueue(queue: PostsQueue): void {
+    this.queue = queue;
+  }
+
+  /** The posts in a calendar range, filtered, in time order. */
+  async entries(
+    councilId: string,
+    range: CalendarRange,
+    filter: CalendarFilter = {},
+  ): Promise<CalendarEntry[]> {
+    return withCouncil(this.db, councilId, async (tx) => {
+      let q = tx
+        .selectFrom('posts')
+        .select([
+          'id',
+          'title',
+          'kind',
+          'status',
+          'service',
+          'scheduled_at',
+          'published_at',
+          'held_reason',
+          'paused_at',
+          'is_emergency',
+        ])
+        .where('deleted_at', 'is', null)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('scheduled_at', '>=', range.from), eb('scheduled_at', '<', range.to)]),
+            eb.and([eb('published_at', '>=', range.from), eb('published_at', '<', range.to)]),
+          ]),
+        )
+        .orderBy('scheduled_at')
+        .limit(2000);
+      if (filter.status) q = q.where('status', '=', filter.status);
+      if (filter.service) q = q.where('service', '=', filter.service);
+      if (filter.channel && isUuid(filter.channel)) {
+        const channel = filter.channel;
+        q = q.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('post_variants')
+              .select('id')
+              .whereRef('post_variants.post_id', '=', 'posts.id')
+              .where('channel_account_id', '=', channel),
+          ),
+        );
+      } else if (filter.channel) return [];
+      const rows = await q.execute();
+      const variants = rows.length
+        ? await tx
+            .selectFrom('post_variants as v')
+            .innerJoin('channel_accounts as a', 'a.id', 'v.channel_account_id')
+            .select(['v.post_id', 'v.channel_account_id', 'v.status', 'a.name', 'a.kind'])
+            .where(
+              'v.post_id',
+              'in',
+              rows.map((r) => r.id),
+            )
+            .orderBy('a.kind')
+            .orderBy('a.name')
+            .execute()
+        : [];
+      const entries: CalendarEntry[] = [];
+      for (const r of rows) {
+        const published = r.status === 'published' && r.published_at ? new Date(r.published_at) : undefined;
+        const at = published ?? (r.scheduled_at ? new Date(r.scheduled_at) : undefined);
+        if (!at || at < range.from || at >= range.to) continue;
+        const channels = variants
+          .filter((v) => v.post_id === r.id)
+          .map((v) => ({ accountId: v.channel_account_id, name: v.name, kind: v.kind, status: v.status }));
+        entries.push({
+          postId: r.id,
+          title: r.title,
+          kind: r.kind,
+          status: r.status,
+          service: r.service,
+          at,
+          dayKey: dateKey(londonDate(at)),
+          time: toFields(at).time,
+          zone: zoneName(at),
+          fields: toFields(at),
+          heldReason: r.held_reason,
+          isPaused: r.paused_at !== null,
+          canMove:
+            !r.is_emergency &&
+            movableStatuses.includes(r.status) &&
+            !channels.some((c) => startedVariantStatuses.includes(c.status)),
+          channels,
+        });
+      }
+      return entries.sort((a, b) => a.at.getTime() - b.at.getTime());
+    });
+  }
+
+  /** The services the council's posts use, for the filter (the standard list first). */
+  async servicesInUse(councilId: string): Promise<string[]> {
+    const rows = await withCouncil(this.db, councilId, (tx) =>
+      tx
+        .selectFrom('posts')
+        .select('service')
+        .distinct()
+        .where('service', 'is not', null)
+        .where('deleted_at', 'is', null)
+        .execute(),
+    );
+    return rows.map((r) => r.service ?? '').filter(Boolean);
+  }
+
+  /**
+   * Moves a post to a new London date and time. Refused, with the field to fix, when the time
+   * does not exist, is in the past, or the post has started publishing (or is an emergency
+   * message, which publishes when an incident starts).
+   */
+  async reschedule(staff: Staff, postId: string, fields: DateFields, now = new Date()): Promise<Date> {
+    const { actor } = staff;
+    const moved = await withCouncil(this.db, actor.councilId, async (tx) => {
+      // Variants first, then the post: the engine's claim locks a variant before it touches
+      // the post, so the same order here cannot deadlock with it, and a variant mid-send is seen.
+      const variants = await this.lockVariants(tx, postId);
+      const post = await tx
+        .selectFrom('posts')
+        .selectAll()
+        .where('id', '=', postId)
+        .where('deleted_at', 'is', null)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!post) throw new PublishingError('not_found');
+      // Checked once the post is known to exist here, so another council's id is a 404.
+      const parsed = parseLocalSchedule(fields, now);
+      if (!parsed.ok) {
+        const errors: FieldErrors = {};
+        errors[parsed.field === 'date' ? 'schedule-day' : 'schedule-time'] = parsed.message.replace(
+          'to publish',
+          'to move the post to',
+        );
+        throw new PublishingError('validation', errors);
+      }
+      const at = parsed.at;
+      if (post.is_emergency)
+        throw new PublishingError(
+          'conflict',
+          {},
+          'An emergency message publishes when incident mode starts, so it has no time to move',
+        );
+      if (
+        !movableStatuses.includes(post.status) ||
+        variants.some((v) => startedVariantStatuses.includes(v.status))
+      )
+        throw new PublishingError(
+          'conflict',
+          {},
+          `“${post.title}” has already started publishing, so it cannot be moved`,
+        );
+      const from = post.scheduled_at ? new Date(post.scheduled_at) : null;
+      await tx
+        .updateTable('posts')
+        .set({
+          scheduled_at: at,
+          updated_at: new Date(),
+          // A post held because its approval was late is no longer late once moved ahead.
+          ...(post.held_reason?.startsWith('Held:') ? { held_reason: null } : {}),
+        })
+        .where('id', '=', postId)
+        .execute();
+      const change = { from: from?.toISOString() ?? null, to: at.toISOString() };
+      await appendRecord(tx, actor, postId, 'post.rescheduled', change);
+      await recordAudit(tx, actor, {
+        action: 'publishing.post_rescheduled',
+        entityType: 'post',
+        entityId: postId,
+        before: { scheduledAt: change.from },
+        after: { scheduledAt: change.to },
+      });
+      return {
+        at,
+        status: post.status,
+        variantIds: variants.filter((v) => v.status === 'scheduled').map((v) => v.id),
+      };
+    });
+    // A job queued for the old time finds the post not yet due and does nothing, so only the
+    // new time needs jobs; a post moved earlier is published by the new job, and the old one
+    // then finds it done.
+    const { at } = moved;
+    if (moved.status === 'scheduled')
+      for (const id of moved.variantIds) await this.q.sendVariant(actor.councilId, id, at);
+    if (moved.status !== 'draft') await this.q.sendPostDue(actor.councilId, postId, at);
+    return at;
+  }
+
+  /** Tags a post with the council service it is about (or none). */
+  async setService(staff: Staff, postId: string, service: string): Promise<void> {
+    const value = service.trim();
+    await withCouncil(this.db, staff.actor.councilId, async (tx) => {
+      if (!isUuid(postId)) throw new PublishingError('not_found');
+      const before = await tx
+        .selectFrom('posts')
+        .select('service')
+        .where('id', '=', postId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (!before) throw new PublishingError('not_found');
+      if (value && !isCouncilService(value))
+        throw new PublishingError('validation', { service: 'Choose a service from the list' });
+      await tx
+        .updateTable('posts')
+        .set({ service: value || null })
+        .where('id', '=', postId)
+        .execute();
+      await appendRecord(tx, staff.actor, postId, 'post.service_set', { service: value || null });
+      await recordAudit(tx, staff.actor, {
+        action: 'publishing.post_service_set',
+        entityType: 'post',
+        entityId: postId,
+        before: { service: before.service },
+        after: { service: value || null },
+      });
+    });
+  }
+
+  private async lockVariants(tx: Tx, postId: string) {
+    if (!isUuid(postId)) throw new PublishingError('not_found');
+    return tx
+      .selectFrom('post_variants')
+      .select(['id', 'status'])
+      .where('post_id', '=', postId)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+  }
+
+  private get q(): PostsQueue {
+    if (!this.queue) throw new Error('CalendarService has no queue: call useQueue first');
+    return this.queue;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Demo content for the content calendar: the services of the existing demo posts, and posts
+ * in every state the calendar shows (a scheduled roadworks alert, an event waiting for
+ * approval, a draft meeting notice) over the coming fortnight, plus the published posts with
+ * metrics (../metrics/demo.ts). Times are London wall-clock times.
+ */
+import type { Db } from '../../../db/index.ts';
+import { seedPublishingDemo as seedPostsDemo } from '../demo.ts';
+import { seedMetricsDemo } from '../metrics/demo.ts';
+import { fromLondon, toLondon } from '../schedule.ts';
+
+const servicesByTitle: [RegExp, string][] = [
+  [/^Bin collections|^Garden waste/u, 'Bins and recycling'],
+  [/^Roadworks/u, 'Roads and transport'],
+  [/library/u, 'Libraries'],
+];
+
+const upcoming = [
+  {
+    kind: 'alert',
+    title: 'Road closure: Hales Road resurfacing',
+    body: 'Hales Road is closed between London Road and Cirencester Road from 7:30am to 5pm while we resurface it. Buses follow the signed diversion.',
+    service: 'Roads and transport',
+    status: 'scheduled',
+    inDays: 3,
+    hour: 7,
+    minute: 30,
+  },
+  {
+    kind: 'event',
+    title: 'Half-term craft sessions at the central library',
+    body: 'Free craft sessions for children aged 5 to 11 every morning of half term at the central library. No need to book.',
+    service: 'Libraries',
+    status: 'submitted',
+    inDays: 9,
+    hour: 10,
+    minute: 0,
+  },
+  {
+    kind: 'news',
+    title: 'Full Council meets on Wednesday',
+    body: 'Full Council meets at 6pm on Wednesday in the Municipal Offices. Watch live or send a question for the public question time.',
+    service: 'Councillors and democracy',
+    status: 'draft',
+    inDays: 5,
+    hour: 12,
+    minute: 0,
+  },
+];
+
+/** The publishing demo with the calendar's and the metrics' content added. */
+export async function seedPublishingDemo(system: Db, councilId: string, authorId: string): Promise<void> {
+  await seedPostsDemo(system, councilId, authorId);
+  for (const [pattern, service] of servicesByTitle) {
+    const rows = await system
+      .selectFrom('posts')
+      .select(['id', 'title'])
+      .where('council_id', '=', councilId)
+      .execute();
+    for (const r of rows.filter((row) => pattern.test(row.title)))
+      await system.updateTable('posts').set({ service }).where('id', '=', r.id).execute();
+  }
+  const today = toLondon(new Date());
+  for (const p of upcoming) {
+    const d = new Date(Date.UTC(today.year, today.month - 1, today.day + p.inDays));
+    const at = fromLondon({
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: p.hour,
+      minute: p.minute,
+    });
+    await system
+      .insertInto('posts')
+      .values({
+        council_id: councilId,
+        kind: p.kind,
+        title: p.title,
+        body: p.body,
+        service: p.service,
+        status: p.status,
+        scheduled_at: at ?? null,
+        submitted_at: p.status === 'draft' ? null : new Date(),
+        created_by: authorId,
+      })
+      .execute();
+  }
+  await seedMetricsDemo(system, councilId, authorId);
+}
