@@ -5,8 +5,10 @@
  * stream is rate limited per address). A moderator approves a question through the API and
  * we time, for every viewer, from sending the approval to holding the frame. Beside it, in the
  * same run, a bare SSE broadcast server (node:http, one loop writing to every response) with
- * the same viewers. Then 500 questions a minute arrive through the public API while the wall
- * is watched, and a moderator's SSE stream times how far the moderation queue lags behind.
+ * the same viewers. Then 500 questions a minute arrive while the wall is watched, half through
+ * the questions API and half through the inbox (the public contact API, carrying the meeting's
+ * hashtag, so they take the whole inbound pipeline and the meetings filing job), and a
+ * moderator's SSE stream times how far the moderation queue lags behind each.
  */
 import http from 'node:http';
 import net from 'node:net';
@@ -38,8 +40,10 @@ export const about = `Up to ${targetViewers} SSE viewers on loopback (raw socket
 count actually held is reported). ${approvals} approvals: latency from the approval request to each viewer
 holding the frame, p50 and p99 over all viewer-events; the same for a bare node:http SSE broadcast
 server in a child process. Memory per viewer from the server process's RSS before and after the viewers
-connect. Then ${questionsPerMinute} questions a minute for ${floodSeconds} s through the public API (web channel only:
-social channels arrive with the inbox), timed to a moderator's SSE stream (p99 queue lag).`;
+connect. Then ${questionsPerMinute} questions a minute for ${floodSeconds} s, alternately through the questions API and through
+the inbox (the contact API with the meeting's hashtag: stored, triaged, tapped, filed by a job), timed to a
+moderator's SSE stream (p99 queue lag). API questions are matched to their events by id; inbox questions
+(whose id is made later, by the filing job) first in, first out.`;
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -320,6 +324,8 @@ export default async function liveWall(): Promise<Measurement[]> {
     );
     const sentAt = new Map<string, number>();
     const lags: number[] = [];
+    const inboxSent: number[] = [];
+    const inboxLags: number[] = [];
     const submitMs: number[] = [];
     moderator.onText = (text) => {
       for (const m of text.matchAll(/event: received\ndata: \{"id":"([0-9a-f-]{36})"/g)) {
@@ -327,6 +333,9 @@ export default async function liveWall(): Promise<Measurement[]> {
         if (t !== undefined) {
           lags.push(performance.now() - t);
           sentAt.delete(m[1]!);
+        } else {
+          const first = inboxSent.shift();
+          if (first !== undefined) inboxLags.push(performance.now() - first);
         }
       }
     };
@@ -341,6 +350,23 @@ export default async function liveWall(): Promise<Measurement[]> {
       inflight.push(
         (async () => {
           const t = performance.now();
+          if (i % 2 === 1) {
+            // Through the inbox, as a resident's message carrying the meeting's hashtag.
+            const res = await post(
+              port,
+              '/api/v1/messages',
+              JSON.stringify({
+                name: `Inbox ${i}`,
+                email: `inbox${i}@example.org`,
+                message: `#ValeCouncil Question number ${i} from the inbox?`,
+              }),
+              json,
+              63_000 + (i % 200),
+            );
+            submitMs.push(performance.now() - t);
+            if (res.status >= 200 && res.status < 300) inboxSent.push(t);
+            return;
+          }
           const res = await post(
             port,
             `/api/v1/meetings/${meetingId}/questions`,
@@ -361,10 +387,25 @@ export default async function liveWall(): Promise<Measurement[]> {
     await Promise.all(inflight);
     // Time for the last events to arrive on a busy machine before counting what is missing.
     await sleep(5000);
+    // Inbox questions take the pipeline and a job: give the last of them up to a minute more.
+    for (let waited = 0; (inboxSent.length > 0 || sentAt.size > 0) && waited < 60_000; waited += 500)
+      await sleep(500);
     moderator.socket.destroy();
-    results.push({ name: 'questions_accepted', value: lags.length + sentAt.size, unit: `of ${total}` });
+    const apiTotal = Math.ceil(total / 2);
+    results.push({
+      name: 'questions_accepted',
+      value: lags.length + sentAt.size,
+      unit: `of ${apiTotal} by API`,
+    });
     results.push({ name: 'moderation_queue_lag_p50', value: round(percentile(lags, 50), 1), unit: 'ms' });
     results.push({ name: 'moderation_queue_lag_p99', value: round(percentile(lags, 99), 1), unit: 'ms' });
+    results.push({
+      name: 'inbox_questions_filed',
+      value: inboxLags.length,
+      unit: `of ${total - apiTotal} by inbox`,
+    });
+    results.push({ name: 'inbox_queue_lag_p50', value: round(percentile(inboxLags, 50), 1), unit: 'ms' });
+    results.push({ name: 'inbox_queue_lag_p99', value: round(percentile(inboxLags, 99), 1), unit: 'ms' });
     results.push({ name: 'question_submit_p99', value: round(percentile(submitMs, 99), 1), unit: 'ms' });
     results.push({ name: 'questions_missing_from_queue', value: sentAt.size, unit: 'questions' });
     for (const s of sockets.splice(0)) s.socket.destroy();

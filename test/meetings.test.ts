@@ -591,6 +591,7 @@ describe('meetings', () => {
           streamUrl: null,
           recordingUrl: null,
           hashtag: null,
+          questionKeyword: null,
         },
       );
       const bad = await api('POST', '/api/v1/meetings', { title: '', startsAt: 'soon' }, moderatorToken);

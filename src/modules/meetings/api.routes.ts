@@ -36,6 +36,7 @@ function meetingJson(m: Meeting) {
     streamUrl: m.streamUrl,
     recordingUrl: m.recordingUrl,
     hashtag: m.hashtag,
+    questionKeyword: m.questionKeyword,
   };
 }
 
@@ -145,6 +146,7 @@ export function registerMeetingApiRoutes(app: FastifyInstance, deps: { module: M
           streamUrl: str(request.body, 'streamUrl'),
           recordingUrl: str(request.body, 'recordingUrl'),
           hashtag: str(request.body, 'hashtag'),
+          questionKeyword: str(request.body, 'questionKeyword'),
         });
         const created = await meetings.createMeeting(actorOf(request), { ...valid, startsAt });
         return await reply.code(201).send(meetingJson(created));

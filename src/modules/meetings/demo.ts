@@ -1,15 +1,25 @@
 /**
- * The demo council's meetings: a committee, an upcoming full council meeting with an agenda
- * and a few questions (one approved, one waiting, one with a flag), and a past meeting with
- * answers linked to the recording. All of it invented.
+ * The demo council's meetings: a committee, an upcoming full council meeting with an agenda,
+ * a hashtag and an SMS keyword, and a few questions (one approved, one waiting, one with a
+ * flag, and three that came through the inbox: two Bluesky posts with the hashtag, one not
+ * mentioning the council, and a text message with the keyword), and a past meeting with answers linked to the recording. All of
+ * it invented.
  */
 import { withCouncil } from '../../db/index.ts';
 import type { Actor } from '../accounts/index.ts';
+import type { InboundItem } from '../channels/index.ts';
 import type { MeetingsModule } from './module.ts';
+
+/** Puts items through the inbox's pipeline as if the channel had delivered them. */
+export type DemoInbox = (channelKind: string, items: InboundItem[]) => Promise<void>;
 
 const day = 86400_000;
 
-export async function seedDemoMeetings(module: MeetingsModule, actor: Actor): Promise<void> {
+export async function seedDemoMeetings(
+  module: MeetingsModule,
+  actor: Actor,
+  inbox?: DemoInbox,
+): Promise<void> {
   const { meetings, questions, moderation } = module;
   const committee = await meetings.createCommittee(actor, 'Full Council', 'Council');
   const at = (days: number, hour: number) => {
@@ -27,6 +37,7 @@ export async function seedDemoMeetings(module: MeetingsModule, actor: Actor): Pr
     streamUrl: 'https://demo.townsquare.test/webcasts/full-council',
     recordingUrl: 'https://demo.townsquare.test/webcasts/full-council',
     hashtag: 'ValeCouncil',
+    questionKeyword: 'VALEQ',
   });
   const items = [
     { title: 'Apologies for absence', body: '', paperTitle: '', paperUrl: '' },
@@ -62,6 +73,7 @@ export async function seedDemoMeetings(module: MeetingsModule, actor: Actor): Pr
   await moderation.act(actor, q1.id, { kind: 'link', agendaItemId: parks });
   await ask('Sam Green', 'How much of the parks budget goes on tree planting each year?', 'Leckhampton');
   await ask('Jo Bloggs', 'Call me on 07700 900123 about the broken bench by the lake.', 'All Saints');
+  if (inbox) await seedSocialQuestions(module, actor, inbox);
 
   const past = await meetings.createMeeting(actor, {
     title: 'Full Council',
@@ -120,4 +132,44 @@ export async function seedDemoMeetings(module: MeetingsModule, actor: Actor): Pr
       ])
       .execute();
   });
+}
+
+/** Two questions that arrived through the inbox, filed by the real pipeline and rules. */
+async function seedSocialQuestions(module: MeetingsModule, actor: Actor, inbox: DemoInbox): Promise<void> {
+  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+  await inbox('bluesky', [
+    {
+      externalId: 'at://did:plc:demorhiannonprice/app.bsky.feed.post/3demoquestion1',
+      threadId: 'at://did:plc:demorhiannonprice/app.bsky.feed.post/3demoquestion1',
+      kind: 'mention',
+      author: { id: 'did:plc:demorhiannonprice', handle: 'rhiannon.bsky.social', name: 'Rhiannon Price' },
+      text: '@valecouncil.bsky.social #ValeCouncil Will the Promenade cycle lane be finished before the Festival in March?',
+      createdAt: minutesAgo(95),
+      isPrivate: false,
+      raw: {},
+    },
+    {
+      // No mention of the council: found by the worker's hashtag listener on the relay's stream.
+      externalId: 'at://did:plc:demotomaszwalker/app.bsky.feed.post/3demoquestion2',
+      threadId: 'at://did:plc:demotomaszwalker/app.bsky.feed.post/3demoquestion2',
+      kind: 'mention',
+      author: { id: 'did:plc:demotomaszwalker', handle: 'tomasz-walker.bsky.social' },
+      text: 'Will the Leckhampton bus shelter repairs be discussed? Three weeks with no roof now. #ValeCouncil',
+      createdAt: minutesAgo(70),
+      isPrivate: false,
+      raw: {},
+    },
+  ]);
+  await inbox('notify', [
+    {
+      externalId: 'demo-sms-valeq-1',
+      kind: 'sms',
+      author: { id: '447700900456', phone: '07700 900456' },
+      text: 'VALEQ Why are the toilets in Montpellier Gardens closed on Sundays?',
+      createdAt: minutesAgo(40),
+      isPrivate: true,
+      raw: {},
+    },
+  ]);
+  await module.inboxQuestions.filePending(actor.councilId);
 }

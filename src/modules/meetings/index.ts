@@ -9,7 +9,10 @@ export { meetingPaths, pathTo } from './meetings.paths.ts';
 export { MeetingsService, validateMeeting, type ValidMeeting } from './meetings.service.ts';
 export { QuestionsService, type QuestionSource } from './questions.service.ts';
 export { ModerationService, type ModerationAction } from './moderation.service.ts';
-export { AskerNotifier, type ConversationReplier } from './notices.ts';
+export { AskerNotifier, shortNotice } from './notices.ts';
+export { inboxPort, ReplyNotPossible, type InboxPort } from './inbox-port.ts';
+export { InboxQuestions, TagMatcher, type FilingOutcome } from './inbox-questions.ts';
+export { meetingHashtags } from './hashtag-watch.ts';
 export { MeetingLiveHub, sseFrame, publicKinds } from './live.ts';
 export {
   MeetingsError,

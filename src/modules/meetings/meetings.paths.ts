@@ -26,6 +26,8 @@ export const meetingPaths = {
   staffPoll: '/staff/meetings/:meetingId/polls/:pollId/close',
   staffCsv: '/staff/meetings/:meetingId/export.csv',
   staffJson: '/staff/meetings/:meetingId/export.json',
+  /** Files an inbox conversation's message as a question (linked from the conversation). */
+  staffFileFromInbox: '/staff/meetings/from-inbox/:conversationId',
   // JSON API.
   apiMeetings: '/api/v1/meetings',
   apiQuestions: '/api/v1/meetings/:meetingId/questions',

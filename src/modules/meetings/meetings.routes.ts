@@ -3,6 +3,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { registerMeetingApiRoutes } from './api.routes.ts';
+import { registerMeetingAssetRoutes } from './assets.routes.ts';
+import { registerInboxFilingRoutes } from './inbox-filing.routes.ts';
 import type { MeetingsModule } from './module.ts';
 import { registerPublicMeetingRoutes } from './public.routes.ts';
 import { registerStaffMeetingRoutes } from './staff.routes.ts';
@@ -14,4 +16,6 @@ export function registerMeetingRoutes(
   registerPublicMeetingRoutes(app, deps);
   registerStaffMeetingRoutes(app, deps);
   registerMeetingApiRoutes(app, deps);
+  registerInboxFilingRoutes(app, deps);
+  registerMeetingAssetRoutes(app);
 }

@@ -2,7 +2,7 @@
  * Committees, meetings, agenda items and the council's question rules: read for the public
  * pages, edited by staff (audited), and imported from ModernGov.
  */
-import { withCouncil, type Db, type Tx } from '../../db/index.ts';
+import { sql, withCouncil, type Db, type Tx } from '../../db/index.ts';
 import { recordAudit, type Actor } from '../accounts/index.ts';
 import { londonTime } from './london-time.ts';
 import { defaultRules, type QuestionRules } from './question-rules.ts';
@@ -31,6 +31,8 @@ export type MeetingInput = {
   streamUrl: string;
   recordingUrl: string;
   hashtag: string;
+  /** Optional: forms and API bodies written before keywords existed leave it out. */
+  questionKeyword?: string;
 };
 
 export type ValidMeeting = {
@@ -42,6 +44,7 @@ export type ValidMeeting = {
   streamUrl: string | null;
   recordingUrl: string | null;
   hashtag: string | null;
+  questionKeyword?: string | null;
 };
 
 type MeetingRow = {
@@ -57,6 +60,7 @@ type MeetingRow = {
   stream_url: string | null;
   recording_url: string | null;
   hashtag: string | null;
+  question_keyword: string | null;
   question_deadline_at: Date | null;
   moderngov_id: string | null;
 };
@@ -75,6 +79,7 @@ export function toMeeting(r: MeetingRow): Meeting {
     streamUrl: r.stream_url,
     recordingUrl: r.recording_url,
     hashtag: r.hashtag,
+    questionKeyword: r.question_keyword,
     questionDeadlineAt: r.question_deadline_at,
     moderngovId: r.moderngov_id,
   };
@@ -111,6 +116,12 @@ export function validateMeeting(input: MeetingInput): ValidMeeting {
   const hashtag = input.hashtag.trim().replace(/^#/u, '');
   if (hashtag && !/^[\p{L}\p{N}_]{2,60}$/u.test(hashtag))
     errors.hashtag = 'A hashtag can only contain letters, numbers and underscores';
+  else if (/^\d+$/u.test(hashtag)) errors.hashtag = 'A hashtag must have a letter in it, like FullCouncil';
+  // Keywords are matched as the first word of an SMS or an email subject, whatever its case.
+  const questionKeyword = (input.questionKeyword ?? '').trim().toUpperCase();
+  if (questionKeyword && !/^[A-Z][A-Z0-9]{2,19}$/u.test(questionKeyword))
+    errors.questionKeyword =
+      'A keyword must be 3 to 20 letters or numbers, starting with a letter, like BUDGET';
   if (input.committeeId && !isUuid(input.committeeId)) errors.committeeId = 'Select a committee';
   if (Object.keys(errors).length > 0 || !startsAt || !attendance)
     throw new MeetingsError('validation', 'The meeting has errors', errors);
@@ -123,11 +134,53 @@ export function validateMeeting(input: MeetingInput): ValidMeeting {
     streamUrl: input.streamUrl.trim() || null,
     recordingUrl: input.recordingUrl.trim() || null,
     hashtag: hashtag || null,
+    questionKeyword: questionKeyword || null,
   };
 }
 
+/**
+ * A hashtag or keyword must name one meeting: it may not be in use by another of the council's
+ * open meetings (scheduled, and not yet a day past its start), compared without case. The
+ * lock makes two editors saving the same tag at once take turns.
+ */
+async function checkQuestionTags(
+  tx: Tx,
+  input: Pick<ValidMeeting, 'hashtag' | 'questionKeyword'>,
+  meetingId: string | null,
+): Promise<void> {
+  if (!input.hashtag && !input.questionKeyword) return;
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended('meetings.question-tags', 9))`.execute(tx);
+  let q = tx
+    .selectFrom('meetings')
+    .select(['title', 'hashtag', 'question_keyword'])
+    .where('status', '=', 'scheduled')
+    .where('starts_at', '>', new Date(Date.now() - openForMs))
+    .where((eb) =>
+      eb.or([
+        ...(input.hashtag ? [eb(eb.fn('lower', ['hashtag']), '=', input.hashtag.toLowerCase())] : []),
+        ...(input.questionKeyword ? [eb('question_keyword', '=', input.questionKeyword)] : []),
+      ]),
+    );
+  if (meetingId) q = q.where('id', '<>', meetingId);
+  const taken = await q.executeTakeFirst();
+  if (!taken) return;
+  const errors: Partial<Record<string, string>> = {};
+  if (input.hashtag && taken.hashtag?.toLowerCase() === input.hashtag.toLowerCase())
+    errors.hashtag = `#${taken.hashtag} is already used by ${taken.title}: choose another hashtag`;
+  if (input.questionKeyword && taken.question_keyword === input.questionKeyword)
+    errors.questionKeyword = `${taken.question_keyword} is already used by ${taken.title}: choose another keyword`;
+  throw new MeetingsError('validation', 'The hashtag or keyword is in use', errors);
+}
+
+/** How long after its start a meeting still counts as open (its tags stay reserved). */
+export const openForMs = 24 * 3600_000;
+
 export class MeetingsService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Told when a meeting is created or edited (the inbox filter's tag cache is refreshed). */
+    private readonly onMeetingChanged: (councilId: string) => void = () => undefined,
+  ) {}
 
   // Committees -------------------------------------------------------------------------------
   async listCommittees(councilId: string): Promise<Committee[]> {
@@ -194,6 +247,7 @@ export class MeetingsService {
   async createMeeting(actor: Actor, input: ValidMeeting): Promise<Meeting> {
     return withCouncil(this.db, actor.councilId, async (tx) => {
       await this.checkCommittee(tx, input.committeeId);
+      await checkQuestionTags(tx, input, null);
       const row = await tx
         .insertInto('meetings')
         .values({
@@ -206,6 +260,7 @@ export class MeetingsService {
           stream_url: input.streamUrl,
           recording_url: input.recordingUrl,
           hashtag: input.hashtag,
+          question_keyword: input.questionKeyword ?? null,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -216,13 +271,14 @@ export class MeetingsService {
         after: input,
       });
       return this.findMeeting(tx, row.id);
-    });
+    }).finally(() => this.onMeetingChanged(actor.councilId));
   }
 
   async updateMeeting(actor: Actor, meetingId: string, input: ValidMeeting): Promise<Meeting> {
     return withCouncil(this.db, actor.councilId, async (tx) => {
       const before = await this.findMeeting(tx, meetingId);
       await this.checkCommittee(tx, input.committeeId);
+      await checkQuestionTags(tx, input, meetingId);
       await tx
         .updateTable('meetings')
         .set({
@@ -234,6 +290,7 @@ export class MeetingsService {
           stream_url: input.streamUrl,
           recording_url: input.recordingUrl,
           hashtag: input.hashtag,
+          question_keyword: input.questionKeyword ?? null,
           updated_at: new Date(),
         })
         .where('id', '=', meetingId)
@@ -246,7 +303,7 @@ export class MeetingsService {
         after: input,
       });
       return this.findMeeting(tx, meetingId);
-    });
+    }).finally(() => this.onMeetingChanged(actor.councilId));
   }
 
   private async checkCommittee(tx: Tx, committeeId: string | null): Promise<void> {

@@ -26,6 +26,8 @@ export type Meeting = {
   streamUrl: string | null;
   recordingUrl: string | null;
   hashtag: string | null;
+  /** SMS or email keyword (upper case), matched as the first word of the message or subject. */
+  questionKeyword: string | null;
   questionDeadlineAt: Date | null;
   moderngovId: string | null;
 };

@@ -1,15 +1,18 @@
 /**
  * Builds the meetings module's services in one place for the container: meetings and rules,
- * questions, moderation, the asker notices and their jobs, and the live hub.
+ * questions, moderation, questions from the inbox (its MessageTap and filing jobs), the asker
+ * notices and their jobs, and the live hub.
  */
 import type { Db } from '../../db/index.ts';
 import type { AnyJobDefinition, JobQueue } from '../../jobs/index.ts';
 import type { Logger } from '../../logger.ts';
 import type { ChannelAccountsService } from '../channels/index.ts';
+import { InboxQuestions, inboxQuestionJobs } from './inbox-questions.ts';
+import type { InboxPort } from './inbox-port.ts';
 import { MeetingLiveHub } from './live.ts';
 import { MeetingsService } from './meetings.service.ts';
 import { ModerationService } from './moderation.service.ts';
-import { AskerNotifier, noticeJobs, type ConversationReplier } from './notices.ts';
+import { AskerNotifier, noticeJobs } from './notices.ts';
 import { QuestionsService } from './questions.service.ts';
 
 export type MeetingsModule = {
@@ -18,6 +21,8 @@ export type MeetingsModule = {
   questions: QuestionsService;
   moderation: ModerationService;
   notifier: AskerNotifier;
+  /** The inbox's tap (give it to IngestService) and the filing of inbox messages as questions. */
+  inboxQuestions: InboxQuestions;
   hub: MeetingLiveHub;
   jobDefinitions: AnyJobDefinition[];
   /** Stops the live hub (closing every open stream). */
@@ -32,21 +37,31 @@ export function createMeetingsModule(deps: {
   councilIds: () => Promise<string[]>;
   jobs: () => JobQueue;
   log: Logger;
-  replier?: ConversationReplier;
+  /** Replies and notes in inbox conversations; without it inbox askers are not told. */
+  inbox?: InboxPort;
   clock?: () => Date;
 }): MeetingsModule {
-  const meetings = new MeetingsService(deps.db);
-  const notifier = new AskerNotifier(deps.db, deps.channelAccounts, { replier: deps.replier });
+  // Called only after construction, when a meeting is saved.
+  const meetings = new MeetingsService(deps.db, (councilId) => inboxQuestions.forget(councilId));
+  const questions = new QuestionsService(deps.db, meetings, deps.clock);
+  const inboxQuestions = new InboxQuestions(deps.db, questions, () => deps.inbox, deps.log, deps.clock);
+  const notifier = new AskerNotifier(deps.db, deps.channelAccounts, { inbox: deps.inbox });
   const jobs = noticeJobs({ notifier, councilIds: deps.councilIds, jobs: deps.jobs, log: deps.log });
+  const filingJobs = inboxQuestionJobs({
+    filing: inboxQuestions,
+    councilIds: deps.councilIds,
+    jobs: deps.jobs,
+  });
   const hub = new MeetingLiveHub(deps.databaseUrl, deps.db);
   return {
     db: deps.db,
     meetings,
-    questions: new QuestionsService(deps.db, meetings, deps.clock),
+    questions,
     moderation: new ModerationService(deps.db, meetings, jobs.enqueue),
     notifier,
+    inboxQuestions,
     hub,
-    jobDefinitions: jobs.definitions,
+    jobDefinitions: [...jobs.definitions, ...filingJobs],
     close: () => hub.stop(),
   };
 }

@@ -3,8 +3,10 @@
  * are emailed through the council's connected email account; with none connected the notice
  * is recorded as not sent, and the moderation page shows it. Questions that came through the
  * inbox (social, email, SMS) carry a conversation id: they are answered in that conversation
- * by a ConversationReplier, which the inbox provides when it ships; until then they are
- * recorded as not sent, with the reason, rather than reported as sent.
+ * through the inbox's reply sending (the InboxPort), threaded on the resident's own post,
+ * email or text, in a shorter form that suits a social post or an SMS. Without the port, or
+ * when no channel account can carry the reply, the notice is recorded as not sent, with the
+ * reason, rather than reported as sent.
  *
  * A notice row is written in the transaction that made the decision; this job sends it. The
  * idempotency key goes to the connector, so a retried job never sends a second email.
@@ -13,16 +15,9 @@ import { withCouncil, type Db } from '../../db/index.ts';
 import { defineJob, type AnyJobDefinition, type JobQueue } from '../../jobs/index.ts';
 import type { Logger } from '../../logger.ts';
 import { ChannelError, describeFailure, type ChannelAccountsService } from '../channels/index.ts';
+import { ReplyNotPossible, type InboxPort } from './inbox-port.ts';
 import { formatWebcastTime } from './question-rules.ts';
 import { recordingAt } from './webcast.ts';
-
-/** The inbox's way to answer in a conversation; absent until the inbox provides it. */
-export type ConversationReplier = (
-  councilId: string,
-  conversationId: string,
-  text: string,
-  idempotencyKey: string,
-) => Promise<void>;
 
 export type NoticeOutcome = 'sent' | 'not_sent' | 'failed';
 
@@ -30,7 +25,7 @@ export class AskerNotifier {
   constructor(
     private readonly db: Db,
     private readonly channelAccounts: ChannelAccountsService,
-    private readonly opts: { replier?: ConversationReplier } = {},
+    private readonly opts: { inbox?: InboxPort | undefined } = {},
   ) {}
 
   /** Sends one notice if it is still queued. Throws (for a retry) only when the network may recover. */
@@ -124,15 +119,38 @@ export class AskerNotifier {
     const text = lines.join('\n');
 
     if (question.conversation_id) {
-      if (!this.opts.replier)
+      if (!this.opts.inbox)
         return this.record(
           councilId,
           noticeId,
           'not_sent',
-          'Replies in inbox conversations are not available yet',
+          'Replies in inbox conversations are not available',
         );
-      await this.opts.replier(councilId, question.conversation_id, text, notice.idempotency_key);
-      return this.record(councilId, noticeId, 'sent', null);
+      // Recorded first: the inbox's own job sends the reply exactly once, so a retry of this
+      // job after the hand-over must not hand it over again.
+      const claimed = await this.claim(councilId, noticeId);
+      if (!claimed) return 'already_done';
+      try {
+        const { isQueued } = await this.opts.inbox.reply(
+          councilId,
+          question.conversation_id,
+          shortNotice(notice.kind, { ...question, meetingName, archive }, answered),
+        );
+        if (!isQueued)
+          await this.record(
+            councilId,
+            noticeId,
+            'sent',
+            'In the inbox conversation, waiting for a colleague to approve the reply',
+          );
+      } catch (error) {
+        if (!(error instanceof ReplyNotPossible)) {
+          await this.record(councilId, noticeId, 'queued', null);
+          throw error;
+        }
+        return this.record(councilId, noticeId, 'not_sent', error.message);
+      }
+      return 'sent';
     }
     if (!question.asker_email)
       return this.record(councilId, noticeId, 'not_sent', 'The asker gave no email address');
@@ -166,7 +184,29 @@ export class AskerNotifier {
     }
   }
 
-  private async record(councilId: string, noticeId: string, status: NoticeOutcome, detail: string | null) {
+  /** Marks a queued notice sent before it is handed to the inbox; false if another run did. */
+  private async claim(councilId: string, noticeId: string): Promise<boolean> {
+    const r = await withCouncil(this.db, councilId, (tx) =>
+      tx
+        .updateTable('question_notices')
+        .set({
+          status: 'sent',
+          detail: 'Sent as a reply in the inbox conversation, which shows its delivery',
+          sent_at: new Date(),
+        })
+        .where('id', '=', noticeId)
+        .where('status', 'in', ['queued', 'failed'])
+        .executeTakeFirst(),
+    );
+    return r.numUpdatedRows > 0n;
+  }
+
+  private async record<S extends NoticeOutcome | 'queued'>(
+    councilId: string,
+    noticeId: string,
+    status: S,
+    detail: string | null,
+  ): Promise<S> {
     await withCouncil(this.db, councilId, (tx) =>
       tx
         .updateTable('question_notices')
@@ -191,6 +231,43 @@ export class AskerNotifier {
       ).map((r) => r.id),
     );
   }
+}
+
+/**
+ * A notice short enough for a social reply or a text message: what happened, and where the
+ * full answer is. Long answers are cut at a word with an ellipsis; the archive has them whole.
+ * @example shortNotice('answered', q, a) // 'Your question to Full Council on 2026-11-26 was answered: Yes, from 1 August. Every answer: https://…'
+ */
+export function shortNotice(
+  kind: string,
+  q: {
+    meetingName: string;
+    archive: string;
+    text: string;
+    rejection_reason: string | null;
+    recording_url: string | null;
+  },
+  answered: { answer: string | null; webcast_seconds: number | null; status: string },
+): string {
+  const cut = (s: string, n: number) =>
+    s.length <= n
+      ? s
+      : `${s.slice(0, s.lastIndexOf(' ', n - 1) > n / 2 ? s.lastIndexOf(' ', n - 1) : n - 1)}…`;
+  if (kind === 'rejected')
+    return `Your question for ${q.meetingName} was not accepted. Reason: ${cut(q.rejection_reason ?? '', 400)}`;
+  if (kind === 'edited')
+    return `Your question for ${q.meetingName} was shortened to fit the council's rules. It now reads: ${cut(q.text, 400)}`;
+  const at = recordingAt(q.recording_url, answered.webcast_seconds);
+  const written = answered.status === 'answered_in_writing' ? ' in writing' : '';
+  return [
+    `Your question for ${q.meetingName} was answered${written}: ${cut(answered.answer ?? '', 600)}`,
+    at && answered.webcast_seconds !== null
+      ? `Watch at ${formatWebcastTime(answered.webcast_seconds)}: ${at}`
+      : '',
+    `Every answer: ${q.archive}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 export const notifyAskerJob = (notifier: AskerNotifier) =>

@@ -13,6 +13,7 @@ import { attendanceLabels, MeetingsError, statusLabels, type Meeting } from './m
 import type { MeetingsModule } from './module.ts';
 import { formatWebcastTime } from './question-rules.ts';
 import { serveEvents } from './sse.ts';
+import { hlsAssets } from './assets.routes.ts';
 import { frameSources, recordingAt, streamEmbed } from './webcast.ts';
 
 const voterCookie = 'ts_voter';
@@ -40,8 +41,15 @@ function allowEmbed(reply: FastifyReply, kind: string | undefined, mediaUrl?: st
   if (typeof csp !== 'string') return;
   if (kind === 'youtube' || kind === 'vimeo')
     reply.header('content-security-policy', `${csp};frame-src ${frameSources.join(' ')}`);
-  if (kind === 'hls' && mediaUrl)
-    reply.header('content-security-policy', `${csp};media-src 'self' ${new URL(mediaUrl).origin}`);
+  if (kind === 'hls' && mediaUrl) {
+    // hls.js fetches the playlist and segments (connect-src) and plays them from a blob: URL
+    // (media-src); a browser ignores a repeated directive, so connect-src is extended in place.
+    const origin = new URL(mediaUrl).origin;
+    const withConnect = /(^|;)\s*connect-src /u.test(csp)
+      ? csp.replace(/((?:^|;)\s*connect-src [^;]*)/u, `$1 ${origin}`)
+      : `${csp};connect-src 'self' ${origin}`;
+    reply.header('content-security-policy', `${withConnect};media-src 'self' blob: ${origin}`);
+  }
 }
 
 export function registerPublicMeetingRoutes(
@@ -104,6 +112,7 @@ export function registerPublicMeetingRoutes(
       questions: wall.questions,
       polls,
       embed,
+      hlsAssets,
       deadline: window.deadline,
       isOpen: window.isOpen,
       statusLabels,

@@ -16,9 +16,15 @@ import {
 import { checkQuestion, cleanInput, deadlineFor, flagsFor, type QuestionInput } from './question-rules.ts';
 import { findQuestion, isPublic, toPublic, toQuestion } from './questions.repository.ts';
 
-/** Where a question came from: the web form and API, or a channel through the inbox. */
+/**
+ * Where a question came from: the web form and API, or a channel through the inbox, with the
+ * conversation and message it arrived in and the sender's inbox identity (`email:…`,
+ * `phone:…`, or the network's `bluesky:did:…`). An email identity is keyed like a web asker's
+ * address, so the same person asking by form and by email counts once.
+ */
 export type QuestionSource =
-  { channelKind: 'web' } | { channelKind: string; conversationId: string; authorId: string };
+  | { channelKind: 'web' }
+  | { channelKind: string; conversationId: string; askerKey: string; messageId: string };
 
 export class QuestionsService {
   constructor(
@@ -42,7 +48,8 @@ export class QuestionsService {
       const meeting = await this.meetings.findMeeting(tx, meetingId);
       const rules = await this.meetings.rulesIn(tx);
       this.checkOpen(meeting, rules);
-      const isWeb = source.channelKind === 'web';
+      // The inbox's own contact form is channel 'web' too, but it arrives as a conversation.
+      const isWeb = !('conversationId' in source);
       // Channel askers have no form to fill: their handle stands for a name, no email needed.
       const breaches = checkQuestion(
         isWeb ? input : { ...input, email: 'channel@invalid.example' },
@@ -57,9 +64,7 @@ export class QuestionsService {
           first.rule,
         );
       }
-      const askerKey = isWeb
-        ? `email:${input.email}`
-        : `${source.channelKind}:${'authorId' in source ? source.authorId : ''}`;
+      const askerKey = 'askerKey' in source ? source.askerKey : `email:${input.email}`;
       // Two submissions from one person at once must not both pass the one-per-person check.
       await sql`SELECT pg_advisory_xact_lock(hashtextextended(${meetingId + askerKey}, 7))`.execute(tx);
       if (rules.isOnePerPerson) {
@@ -84,6 +89,7 @@ export class QuestionsService {
           meeting_id: meetingId,
           channel_kind: source.channelKind,
           conversation_id: 'conversationId' in source ? source.conversationId : null,
+          message_id: 'messageId' in source ? source.messageId : null,
           asker_name: input.name,
           asker_email: isWeb ? input.email : null,
           asker_ward: input.ward || null,
@@ -94,6 +100,20 @@ export class QuestionsService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      // The inbox message is marked filed in the same transaction: a retried filing job finds
+      // it done instead of asking again (and tripping the one-question rule on itself).
+      if ('messageId' in source)
+        await tx
+          .updateTable('meeting_inbound_messages')
+          .set({
+            status: 'filed',
+            question_id: row.id,
+            meeting_id: meetingId,
+            rule: null,
+            updated_at: new Date(),
+          })
+          .where('message_id', '=', source.messageId)
+          .execute();
       // Moderators' queue only: a received question is not public.
       await appendEvent(tx, councilId, meetingId, 'received', {
         id: row.id,

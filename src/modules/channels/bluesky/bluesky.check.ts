@@ -3,7 +3,7 @@
  * it becomes a thread. Images, alt text and handles are refused with the limit and by how much.
  */
 import type { ChannelLimits, LimitProblem, PostInput } from '../port.ts';
-import { countGraphemes } from '../text.ts';
+import { checkImages } from '../media-check.ts';
 
 export const blueskyLimits: ChannelLimits = {
   // app.bsky.feed.post: text maxGraphemes 300.
@@ -36,9 +36,6 @@ export function findInvalidHandles(text: string): string[] {
   return bad;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) =>
-  `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
-
 export function checkBlueskyPost(input: PostInput, limits: ChannelLimits = blueskyLimits): LimitProblem[] {
   const problems: LimitProblem[] = [];
   const media = input.media ?? [];
@@ -49,31 +46,6 @@ export function checkBlueskyPost(input: PostInput, limits: ChannelLimits = blues
       field: 'text',
       message: `"@${handle}" is not a valid Bluesky handle (like @name.bsky.social)`,
     });
-  if (media.length > limits.maxMedia)
-    problems.push({
-      field: 'media',
-      message: `Bluesky allows up to ${limits.maxMedia} images in a post; this has ${media.length} (${plural(media.length - limits.maxMedia, 'image')} too many)`,
-    });
-  media.forEach((m, i) => {
-    const which = `Image ${i + 1}`;
-    if (!limits.mediaTypes.includes(m.mimeType))
-      problems.push({
-        field: 'media',
-        message: `${which} is ${m.mimeType || 'of unknown type'}; Bluesky accepts PNG, JPEG, WebP or GIF`,
-      });
-    if (m.data.byteLength > limits.maxMediaBytes)
-      problems.push({
-        field: 'media',
-        message: `${which} is ${plural(m.data.byteLength, 'byte')}; Bluesky allows ${plural(limits.maxMediaBytes, 'byte')} (over by ${plural(m.data.byteLength - limits.maxMediaBytes, 'byte')})`,
-      });
-    const alt = m.altText.trim();
-    if (alt === '') problems.push({ field: 'altText', message: `${which} needs alt text describing it` });
-    const altLength = countGraphemes(alt);
-    if (altLength > limits.maxAltTextLength)
-      problems.push({
-        field: 'altText',
-        message: `${which}'s alt text is ${plural(altLength, 'character')}; the limit is ${plural(limits.maxAltTextLength, 'character')} (over by ${plural(altLength - limits.maxAltTextLength, 'character')})`,
-      });
-  });
+  problems.push(...checkImages(media, limits, { network: 'Bluesky' }));
   return problems;
 }

@@ -43,6 +43,15 @@ export const blueskyDefinition: ConnectorDefinition = {
           ? undefined
           : 'Enter pds-scan, notifications or leave it empty',
     },
+    {
+      // Read by the worker's hashtag listener (inbox/ingest/bluesky-tags.ts), not the connector.
+      name: 'watchHashtags',
+      label: 'Watch meeting hashtags',
+      hint: 'Enter yes to take public posts carrying an open meeting’s hashtag as questions, even when they do not mention the council.',
+      isSecret: false,
+      isRequired: false,
+      check: (v) => (v === 'yes' || v === 'no' ? undefined : 'Enter yes, no or leave it empty'),
+    },
     { name: 'appPassword', label: 'App password', isSecret: true, isRequired: true },
   ],
   create: ({ settings, credentials }) =>

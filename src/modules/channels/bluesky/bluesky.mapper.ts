@@ -62,7 +62,13 @@ export function postUrl(uri: string, handle: string | undefined, webBase = 'http
  * Maps a post addressed to `councilDid`; returns undefined for posts that are not (and for the
  * council's own posts), so a caller may pass every record it sees.
  */
-export function mapInboundPost(post: InboundPost, councilDid: string, webBase?: string): MapResult {
+export function mapInboundPost(
+  post: InboundPost,
+  councilDid: string,
+  webBase?: string,
+  /** Kept though not addressed to the council: it carries a hashtag the council watches (firehose.ts). */
+  isWatched = false,
+): MapResult {
   if (post.author.did === councilDid) return undefined;
   const raw = post;
   const v = post.value;
@@ -75,7 +81,7 @@ export function mapInboundPost(post: InboundPost, councilDid: string, webBase?: 
     return { malformed: { raw, reason: 'The Bluesky reply reference is incomplete' } };
   const ownPrefix = `at://${councilDid}/`;
   const isReplyToCouncil = reply?.parent?.uri.startsWith(ownPrefix) ?? false;
-  if (!isReplyToCouncil && !mentionsDid(v.facets, councilDid)) return undefined;
+  if (!isReplyToCouncil && !isWatched && !mentionsDid(v.facets, councilDid)) return undefined;
   const createdAt = typeof v.createdAt === 'string' ? new Date(v.createdAt) : new Date(Number.NaN);
   if (Number.isNaN(createdAt.getTime()))
     return { malformed: { raw, reason: 'The Bluesky record has no valid createdAt' } };
