@@ -106,6 +106,33 @@ export function runContractSuite(h: Harness): void {
       assert.ok(connector.check(post('x', { media: odd })).some((p) => p.field === 'media'));
     });
 
+    it('says which image limit is broken and by how much', async () => {
+      if (connector.limits.maxMedia === 0 || !h.image) return;
+      const n = (v: number) => v.toLocaleString('en-GB');
+      const { maxMedia, maxMediaBytes, maxAltTextLength } = connector.limits;
+      const messages = (media: NonNullable<PostInput['media']>) =>
+        connector.check(post('x', { media })).map((p) => p.message);
+      const many = Array.from({ length: maxMedia + 2 }, () => ({ ...h.image!, altText: 'A bin' }));
+      assert.ok(
+        messages(many).some(
+          (m) => m.includes(`up to ${n(maxMedia)} image`) && m.includes('(2 images too many)'),
+        ),
+        messages(many).join('\n'),
+      );
+      const big = { ...h.image, data: new Uint8Array(maxMediaBytes + 5), altText: 'A bin' };
+      assert.ok(
+        messages([big]).some((m) => m.includes(`allows ${n(maxMediaBytes)} bytes (over by 5 bytes)`)),
+        messages([big]).join('\n'),
+      );
+      const wordy = { ...h.image, altText: 'a'.repeat(maxAltTextLength + 3) };
+      assert.ok(
+        messages([wordy]).some((m) =>
+          m.includes(`the limit is ${n(maxAltTextLength)} characters (over by 3 characters)`),
+        ),
+        messages([wordy]).join('\n'),
+      );
+    });
+
     it('publishes an image with its alt text', async () => {
       if (connector.limits.maxMedia === 0 || !h.image) return;
       const published = await connector.publish(

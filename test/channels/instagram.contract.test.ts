@@ -33,7 +33,7 @@ runContractSuite({
   name: 'instagram',
   image: { data: tinyJpeg, mimeType: 'image/jpeg' },
   async start() {
-    const server = await new GraphContractServer().start();
+    const server = await new GraphContractServer({ subscribedFields: ['feed', 'messages'] }).start();
     return {
       connector: connect(server),
       peer: {
@@ -56,7 +56,7 @@ describe('instagram: beyond the shared contract', () => {
   let ig: InstagramConnector;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   before(async () => {
-    server = await new GraphContractServer().start();
+    server = await new GraphContractServer({ subscribedFields: ['feed', 'messages'] }).start();
     ig = connect(server);
     receiver = await startReceiver((r) => ig.handleWebhook(r));
   });

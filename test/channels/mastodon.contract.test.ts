@@ -168,6 +168,42 @@ describe('mastodon connector', () => {
     await other.close();
   });
 
+  it('sees the counts move when residents favourite and boost, once each, as Mastodon counts them', async () => {
+    const c = connect(server);
+    const p = await c.publish({ text: `Engagement ${key()}`, idempotencyKey: key() });
+    const act = (action: string, token = server.residentToken, id = p.ref.id) =>
+      fetch(`${server.baseUrl}/api/v1/statuses/${id}/${action}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const fav = await act('favourite');
+    assert.equal(fav.status, 200);
+    assert.deepEqual(
+      ((await fav.json()) as { favourited: boolean; favourites_count: number }).favourites_count,
+      1,
+    );
+    assert.equal((await act('favourite')).status, 200, 'favouriting again is allowed');
+    const boost = (await (await act('reblog')).json()) as {
+      id: string;
+      reblog: { id: string; reblogs_count: number };
+    };
+    assert.equal(boost.reblog.id, p.ref.id);
+    assert.notEqual(boost.id, p.ref.id, 'a boost is a status of its own');
+    assert.equal((await act('reblog')).status, 200);
+    assert.deepEqual(await c.readMetrics(p.ref), { likes: 1, reposts: 1, replies: 0 }, 'once per person');
+    assert.equal((await act('favourite', 'not-a-token')).status, 401);
+    assert.equal((await act('favourite', server.residentToken, '1')).status, 404);
+    // A direct message cannot be boosted, even by the resident it mentions.
+    const dm = await c.publish({
+      text: `@resident@social.example Private ${key()}`,
+      idempotencyKey: key(),
+      visibility: 'direct',
+    });
+    assert.equal((await act('reblog', server.residentToken, dm.ref.id)).status, 403);
+    await act('unfavourite');
+    assert.deepEqual(await c.readMetrics(p.ref), { likes: 0, reposts: 1, replies: 0 });
+  });
+
   it('keeps a malformed notification raw instead of throwing', async () => {
     const { mapNotification } = await import('../../src/modules/channels/mastodon/mastodon.mapper.ts');
     const out = mapNotification({ id: '9', type: 'mention', status: { id: '1' } });

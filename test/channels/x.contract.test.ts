@@ -128,6 +128,12 @@ describe('x connector', () => {
     const c = connect(server, 200);
     const p = await c.publish({ text: `Metrics ${tag()}`, idempotencyKey: 'm' });
     assert.deepEqual(await c.readMetrics(p.ref), { likes: 0, reposts: 0, replies: 0, quotes: 0, views: 0 });
+    // Changing what readTweet returns changes nothing: counts move only through the hook.
+    server.readTweet(p.ref.id)!.metrics.like_count = 99;
+    assert.equal((await c.readMetrics(p.ref)).likes, 0);
+    server.setMetrics(p.ref.id, { like_count: 7, retweet_count: 2, impression_count: 310 });
+    assert.deepEqual(await c.readMetrics(p.ref), { likes: 7, reposts: 2, replies: 0, quotes: 0, views: 310 });
+    assert.throws(() => server.setMetrics(p.ref.id, { like_count: -1 }), /0 or more/);
     server.injectFault('timeout');
     await assert.rejects(
       c.verifyCredentials(),

@@ -9,7 +9,12 @@ import { recordAudit, type Actor } from '../accounts/index.ts';
 import { ChannelError } from './channel-error.ts';
 import type { CredentialBox } from './credentials.ts';
 import { channelKinds, type ChannelKind, type ChannelConnector, type AccountIdentity } from './port.ts';
-import type { ConnectorRegistry } from './registry.ts';
+import type { ConnectorRegistry, ConnectorServices } from './registry.ts';
+import { databaseLedger } from './email/sent-ledger.ts';
+import type { PublicMedia } from './public-media.ts';
+
+/** Renews an account's OAuth credentials with the network; throws when it refuses. */
+export type CredentialRefresher = (current: Record<string, string>) => Promise<Record<string, string>>;
 
 export type ChannelAccount = {
   id: string;
@@ -113,7 +118,20 @@ export class ChannelAccountsService {
     private readonly db: Db,
     private readonly box: CredentialBox,
     private readonly registry: ConnectorRegistry,
+    private readonly extras: {
+      publicMedia?: PublicMedia;
+      refreshers?: Partial<Record<ChannelKind, CredentialRefresher>>;
+    } = {},
   ) {}
+
+  /** Seals a secret for a row that is not an account (an OAuth client secret, a sign-in in progress). */
+  seal(value: unknown, associated: string): string {
+    return this.box.seal(value, associated);
+  }
+
+  open<T>(sealed: string, associated: string): T {
+    return this.box.open<T>(sealed, associated);
+  }
 
   private associated(councilId: string, accountId: string): string {
     return `${councilId}/${accountId}`;
@@ -153,6 +171,8 @@ export class ChannelAccountsService {
       name: string;
       settings: Record<string, string>;
       credentials: Record<string, string>;
+      /** When an OAuth access token stops working, shown as the account's token expiry. */
+      tokenExpiresAt?: Date;
     },
   ): Promise<ChannelAccount> {
     const errors: Partial<Record<string, string>> = {};
@@ -187,6 +207,7 @@ export class ChannelAccountsService {
           credentials: 'pending',
           created_by: actor.userId,
           last_success_at: new Date(),
+          token_expires_at: input.tokenExpiresAt ?? null,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -207,18 +228,33 @@ export class ChannelAccountsService {
   }
 
   /** Replaces the credentials of an account (after expiry or revocation) and reactivates it. */
-  async reconnect(actor: Actor, accountId: string, credentials: Record<string, string>): Promise<void> {
+  async reconnect(
+    actor: Actor,
+    accountId: string,
+    credentials: Record<string, string>,
+    opts: { tokenExpiresAt?: Date } = {},
+  ): Promise<void> {
     const account = await this.get(actor.councilId, accountId);
+    let identity: AccountIdentity;
     try {
-      await this.registry.verify(account.kind, { settings: account.settings, credentials });
+      identity = await this.registry.verify(account.kind, { settings: account.settings, credentials });
     } catch (error) {
       throw new ChannelAccountError('connection_failed', { credentials: describeFailure(error) });
     }
+    const stored = await withCouncil(this.db, actor.councilId, (tx) =>
+      tx.selectFrom('channel_accounts').select('external_id').where('id', '=', accountId).executeTakeFirst(),
+    );
+    // New credentials for another account would quietly move the council's posts elsewhere.
+    if (stored?.external_id && stored.external_id !== identity.id)
+      throw new ChannelAccountError('connection_failed', {
+        credentials: `These credentials are for ${identity.handle}, not ${account.handle ?? 'this account'}. Sign in as ${account.handle ?? 'the same account'}.`,
+      });
     await withCouncil(this.db, actor.councilId, async (tx) => {
       await tx
         .updateTable('channel_accounts')
         .set({
           credentials: this.box.seal(credentials, this.associated(actor.councilId, accountId)),
+          ...(opts.tokenExpiresAt ? { token_expires_at: opts.tokenExpiresAt } : {}),
           status: 'active',
           last_error: null,
           last_error_at: null,
@@ -291,8 +327,97 @@ export class ChannelAccountsService {
       const account = toAccount(row);
       return {
         account,
-        connector: this.registry.create(account.kind, { settings: account.settings, credentials }),
+        connector: this.registry.create(
+          account.kind,
+          { settings: account.settings, credentials },
+          this.servicesFor(councilId, account),
+        ),
       };
+    });
+  }
+
+  /** What a stored account's connector may use, bound to its council and account. */
+  private servicesFor(councilId: string, account: ChannelAccount): ConnectorServices {
+    const refresher = this.extras.refreshers?.[account.kind];
+    const media = this.extras.publicMedia;
+    return {
+      sentLedger: databaseLedger(this.db, councilId, account.id),
+      ...(media ? { hostImage: (m) => media.host(councilId, m) } : {}),
+      ...(refresher
+        ? {
+            refreshCredentials: (current) =>
+              this.refreshCredentials(councilId, account.id, current, refresher),
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * Renews an account's access token. The row is locked while the network answers, so two
+   * workers never spend the same single-use refresh token: the second finds the first's new
+   * token stored and uses it. A refusal flags the account at once (needs_reconnect, audited).
+   */
+  private async refreshCredentials(
+    councilId: string,
+    accountId: string,
+    current: Record<string, string>,
+    refresher: CredentialRefresher,
+  ): Promise<Record<string, string>> {
+    const associated = this.associated(councilId, accountId);
+    try {
+      return await withCouncil(this.db, councilId, async (tx) => {
+        const row = await tx
+          .selectFrom('channel_accounts')
+          .select(['credentials', 'status'])
+          .where('id', '=', accountId)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        if (row.status !== 'active')
+          throw new ChannelError('auth_expired', 'The account must be reconnected');
+        const stored = this.box.open<Record<string, string>>(row.credentials, associated);
+        if (stored.refreshToken !== current.refreshToken) return stored;
+        const next = await refresher(stored);
+        await tx
+          .updateTable('channel_accounts')
+          .set({
+            credentials: this.box.seal(next, associated),
+            token_expires_at: next.expiresAt ? new Date(next.expiresAt) : null,
+            updated_at: new Date(),
+          })
+          .where('id', '=', accountId)
+          .execute();
+        return next;
+      });
+    } catch (error) {
+      const failure =
+        error instanceof ChannelError
+          ? error
+          : new ChannelError('unavailable', 'Could not renew the access token', { cause: error });
+      // Refused for good: flag it now. Unreachable: the work is retried later as usual.
+      if (failure.kind === 'auth_expired') await this.recordOutcome(councilId, accountId, { error: failure });
+      throw failure;
+    }
+  }
+
+  /**
+   * Notes a problem found while setting an account up that leaves it working only in part
+   * (like webhooks Meta refused to turn on): shown as its last problem, and audited. The
+   * account stays active, since publishing still works.
+   */
+  async flagProblem(actor: Actor, accountId: string, problem: string): Promise<void> {
+    await withCouncil(this.db, actor.councilId, async (tx) => {
+      await this.findRow(tx, accountId);
+      await tx
+        .updateTable('channel_accounts')
+        .set({ last_error: problem, last_error_at: new Date(), updated_at: new Date() })
+        .where('id', '=', accountId)
+        .execute();
+      await recordAudit(tx, actor, {
+        action: 'channel_account.problem_flagged',
+        entityType: 'channel_account',
+        entityId: accountId,
+        after: { problem },
+      });
     });
   }
 

@@ -8,11 +8,19 @@ import { ChannelAccountError, type ChannelAccountsService } from './accounts.ser
 import { channelPaths as paths } from './channels.paths.ts';
 import type { ChannelKind } from './port.ts';
 import type { ConnectorRegistry } from './registry.ts';
+import { allowFormTargets, registerOAuthRoutes } from './oauth/oauth.routes.ts';
+import type { ChannelOAuthService } from './oauth/oauth.service.ts';
 
 function actorOf(request: FastifyRequest): Actor {
   const s = request.staff!;
   return { councilId: request.council.id, userId: s.id, label: s.email, requestId: request.id };
 }
+
+/** Outcomes that are not plain success: shown as a warning, not a success banner. */
+const warnings: Record<string, string> = {
+  connected_without_webhooks:
+    'The account is connected and can publish, but Facebook would not send its comments and messages to Townsquare. The reason is shown against the account.',
+};
 
 const notices: Record<string, string> = {
   connected: 'The account is connected',
@@ -31,9 +39,13 @@ function readFields(body: unknown, registry: ConnectorRegistry, kind: string) {
 
 export function registerChannelRoutes(
   app: FastifyInstance,
-  opts: { accounts: ChannelAccountsService; registry: ConnectorRegistry },
+  opts: { accounts: ChannelAccountsService; registry: ConnectorRegistry; oauth?: ChannelOAuthService },
 ): void {
-  const { accounts, registry } = opts;
+  const { accounts, registry, oauth } = opts;
+  if (oauth) registerOAuthRoutes(app, { oauth, registry });
+  /** The sign-in form for networks that use OAuth here; the token form stays as the fallback. */
+  const oauthFor = (kind: string) =>
+    oauth?.offers(kind) ? { offered: true, values: {}, errors: {} } : undefined;
   const guard = { preHandler: app.requireStaff('channels.manage') };
   const kindItems = (selected?: string) =>
     registry.list().map((d) => ({
@@ -50,16 +62,19 @@ export function registerChannelRoutes(
       accounts: await accounts.list(request.council.id),
       labels: Object.fromEntries(registry.list().map((d) => [d.kind, d.label])),
       flash: typeof done === 'string' ? notices[done] : undefined,
+      warning: typeof done === 'string' ? warnings[done] : undefined,
     });
   });
 
   app.get(paths.connect, guard, async (request, reply) => {
     const kind = field(request.query, 'kind');
     const def = registry.definition(kind as ChannelKind);
+    if (oauth) allowFormTargets(reply, oauth.formTargets(kind));
     return reply.render('channels/views/connect.njk', {
       pageTitle: def ? `Connect ${def.label}` : 'Connect an account',
       kindItems: kindItems(kind),
       definition: def,
+      oauth: oauthFor(kind),
       values: {},
       errors: {},
     });
@@ -76,10 +91,12 @@ export function registerChannelRoutes(
     } catch (error) {
       if (!(error instanceof ChannelAccountError) || error.kind === 'not_found') throw error;
       reply.code(400);
+      if (oauth) allowFormTargets(reply, oauth.formTargets(kind));
       return reply.render('channels/views/connect.njk', {
         pageTitle: def ? `Connect ${def.label}` : 'Connect an account',
         kindItems: kindItems(kind),
         definition: def,
+        oauth: oauthFor(kind),
         // Secrets are never echoed back into the page.
         values: { name, ...settings },
         errors: error.fieldErrors,
@@ -104,10 +121,12 @@ export function registerChannelRoutes(
   app.get<{ Params: { accountId: string } }>(paths.account, guard, async (request, reply) => {
     const account = await findAccount(request);
     if (!account) return reply.callNotFound();
+    if (oauth) allowFormTargets(reply, oauth.formTargets(account.kind));
     return reply.render('channels/views/account.njk', {
       pageTitle: account.name,
       account,
       definition: registry.definition(account.kind),
+      canSignIn: oauth?.offers(account.kind) ?? false,
       errors: {},
     });
   });

@@ -19,11 +19,23 @@ export {
   isHttpUrl,
   type ConnectorDefinition,
   type ConnectorConfig,
+  type ConnectorServices,
   type FieldDefinition,
 } from './registry.ts';
 export { registerChannelRoutes } from './channels.routes.ts';
+export { createChannels, type Channels } from './channels.module.ts';
+export { ChannelOAuthService, type OAuthSetup } from './oauth/oauth.service.ts';
+export { PublicMedia, publicMediaPath, type PublicMediaFile } from './public-media.ts';
+export { databaseLedger } from './email/sent-ledger.ts';
 export { channelPaths } from './channels.paths.ts';
 export { BlueskyConnector } from './bluesky/bluesky.connector.ts';
+export {
+  BlueskyPostStream,
+  carriesTag,
+  mapStreamPost,
+  type StreamPost,
+  type CursorStore,
+} from './bluesky/firehose.ts';
 export { MastodonConnector } from './mastodon/mastodon.connector.ts';
 export * from './facebook/index.ts';
 export * from './instagram/index.ts';

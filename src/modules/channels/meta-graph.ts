@@ -7,14 +7,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ChannelError, networkFailure, parseRetryAfter } from './channel-error.ts';
-import type {
-  ChannelLimits,
-  InboundItem,
-  LimitProblem,
-  MalformedInbound,
-  MediaInput,
-  WebhookRequest,
-} from './port.ts';
+import type { InboundItem, MalformedInbound, WebhookRequest } from './port.ts';
 
 export type GraphConfig = {
   /** Page (or Instagram-linked Page) access token. */
@@ -307,42 +300,3 @@ export function mapMessagingEvent(
 
 export const isMalformed = (v: InboundItem | MalformedInbound): v is MalformedInbound =>
   'reason' in v && !('externalId' in v);
-
-/** Problems shared by the Page and Instagram connectors, against the given limits. */
-export function checkMedia(
-  media: readonly MediaInput[] | undefined,
-  limits: ChannelLimits,
-  network: string,
-): LimitProblem[] {
-  const problems: LimitProblem[] = [];
-  const list = media ?? [];
-  if (list.length > limits.maxMedia)
-    problems.push({
-      field: 'media',
-      message: `${network} takes at most ${limits.maxMedia} images; this has ${list.length}, ${list.length - limits.maxMedia} too many`,
-    });
-  list.forEach((m, i) => {
-    const n = `Image ${i + 1}`;
-    if (!limits.mediaTypes.includes(m.mimeType))
-      problems.push({
-        field: 'media',
-        message: `${n} is ${m.mimeType}; ${network} takes ${limits.mediaTypes.join(', ')}`,
-      });
-    if (m.data.byteLength > limits.maxMediaBytes)
-      problems.push({
-        field: 'media',
-        message: `${n} is ${m.data.byteLength - limits.maxMediaBytes} bytes over ${network}'s ${limits.maxMediaBytes}-byte limit`,
-      });
-    if (m.altText.trim() === '')
-      problems.push({
-        field: 'altText',
-        message: `${n} has no alt text; describe it for people who cannot see it`,
-      });
-    else if (m.altText.length > limits.maxAltTextLength)
-      problems.push({
-        field: 'altText',
-        message: `${n}'s alt text is ${m.altText.length - limits.maxAltTextLength} characters over the ${limits.maxAltTextLength} limit`,
-      });
-  });
-  return problems;
-}

@@ -49,6 +49,10 @@ export type PostInput = {
   /** Email and SMS: who it goes to. */
   to?: string;
   subject?: string;
+  /** Email: where the recipient's answer should go (Reply-To), when not the From address. */
+  replyToAddress?: string;
+  /** A reply: the id of the post it answers, so `findPublished` can tell replies apart. */
+  inReplyTo?: string;
   /** When the intent to publish was recorded; lets a connector derive stable ids from it. */
   intendedAt?: Date;
 };

@@ -3,10 +3,30 @@
  * only place that knows every connector: the rest of Townsquare asks the registry, so an
  * optional network (X) can be left out of a deployment without touching anything else.
  */
-import type { AccountIdentity, ChannelConnector, ChannelKind } from './port.ts';
+import type { AccountIdentity, ChannelConnector, ChannelKind, MediaInput, Published } from './port.ts';
 import { canVerifyCredentials } from './port.ts';
 
 export type ConnectorConfig = { settings: Record<string, string>; credentials: Record<string, string> };
+
+/**
+ * What a stored account's connector may use beyond its own settings, bound by the accounts
+ * service to that council and account. Absent while credentials are only being checked.
+ */
+export type ConnectorServices = {
+  /** Durable record of what an email server accepted (reconciliation after a crash). */
+  sentLedger?: {
+    get(messageId: string): Promise<Published | undefined>;
+    record(messageId: string, published: Published): Promise<void>;
+  };
+  /** Puts an image at a public address a network can fetch (Instagram's image_url). */
+  hostImage?: (media: MediaInput) => Promise<string>;
+  /**
+   * Renews an OAuth access token with the stored refresh token, saving the result; returns
+   * the credentials to use now. Throws ChannelError auth_expired (and flags the account) when
+   * the network will not renew it.
+   */
+  refreshCredentials?: (current: Record<string, string>) => Promise<Record<string, string>>;
+};
 
 export type FieldDefinition = {
   name: string;
@@ -31,7 +51,7 @@ export type ConnectorDefinition = {
   /** How the account is connected, in one sentence for the officer. */
   howToConnect: string;
   fields: FieldDefinition[];
-  create(config: ConnectorConfig): ChannelConnector;
+  create(config: ConnectorConfig, services?: ConnectorServices): ChannelConnector;
 };
 
 export const isHttpUrl = (v: string) => {
@@ -106,10 +126,16 @@ export class ConnectorRegistry {
     return this.definitions.get(kind);
   }
 
-  create(kind: ChannelKind, config: ConnectorConfig): ChannelConnector {
+  create(kind: ChannelKind, config: ConnectorConfig, services?: ConnectorServices): ChannelConnector {
     const d = this.definitions.get(kind);
     if (!d) throw new Error(`No connector for ${kind} in this deployment`);
-    return d.create(config);
+    return d.create(config, services);
+  }
+
+  /** Refuses an address Townsquare would connect to unless it is public (or the deployment allows private ones). */
+  addressProblem(kind: 'url' | 'host', value: string): string | undefined {
+    if (this.allowPrivateAddresses) return kind === 'url' ? isHttpUrl(value) : undefined;
+    return publicAddressProblem(kind, value);
   }
 
   /** Field errors for a connect form, keyed by field name. */

@@ -7,7 +7,17 @@
  * Instagram JPEG up to 8 MB, captions up to 2,200 characters and 30 hashtags), duplicate-post
  * rejection (code 506), and faults on demand. It also plays Meta's webhook sender: a
  * resident's comment, visitor post, Messenger message or Instagram comment is stored here
- * and delivered, signed with the app secret, to a URL. Test-only; never used by the product.
+ * and delivered, signed with the app secret, to a URL. It is also Facebook Login as "Manually
+ * Build a Login Flow" documents it: the Login dialog (auto-approving for the test user;
+ * `decision=deny` or `denyNext()` refuses, answering with error_reason=user_denied), codes
+ * that are single use, expire in ten minutes and must come back with the identical
+ * redirect_uri, /oauth/access_token with the app secret (Graph error bodies and subcodes for
+ * each failure), the fb_exchange_token swap for a long-lived token, and /me/accounts listing
+ * the user's Pages with Page tokens and linked Instagram accounts (appsecret_proof required).
+ * `/{page-id}/subscribed_apps` installs the app on a Page for webhook fields (with that
+ * Page's token and the permissions each field needs); `deliver` refuses to send a webhook
+ * for a Page or field not subscribed, as Meta sends none. A post's `shares` is left out
+ * until someone shares it, as Graph does. Test-only; never used by the product.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +40,41 @@ export type GraphServerOptions = {
   igUsername?: string;
   accessToken?: string;
   appSecret?: string;
+  appId?: string;
+  /**
+   * Fields the main Page is already subscribed to, as when a council made its own Meta app and
+   * installed it on the Page in Meta's dashboard before pasting a token. Default: none.
+   */
+  subscribedFields?: string[];
 };
+
+/** Page webhook fields this server accepts in subscribed_fields, and the permission each needs. */
+const pageFieldPermission: Record<string, string> = {
+  feed: 'pages_manage_metadata',
+  mention: 'pages_manage_metadata',
+  messages: 'pages_messaging',
+  messaging_postbacks: 'pages_messaging',
+  message_deliveries: 'pages_messaging',
+  message_reads: 'pages_messaging',
+  message_echoes: 'pages_messaging',
+};
+
+const loginScopes = new Set([
+  'public_profile',
+  'email',
+  'pages_show_list',
+  'pages_read_engagement',
+  'pages_manage_posts',
+  'pages_manage_engagement',
+  'pages_messaging',
+  'pages_manage_metadata',
+  'pages_read_user_content',
+  'business_management',
+  'instagram_basic',
+  'instagram_content_publish',
+  'instagram_manage_comments',
+  'instagram_manage_messages',
+]);
 
 type GraphError = {
   status: number;
@@ -86,6 +130,28 @@ export class GraphContractServer {
   readonly sentWebhooks: { rawBody: string; signature: string }[] = [];
   readonly hosted = new Map<string, { data: Uint8Array; mimeType: string }>();
   readonly requests: { method: string; path: string }[] = [];
+  readonly appId: string;
+  /** "Valid OAuth Redirect URIs" with Strict Mode on: compared exactly. */
+  readonly redirectUris = new Set<string>();
+  /** A second Page the test user manages, without Instagram: the officer must choose. */
+  readonly otherPage = {
+    id: '100000000000002',
+    name: 'Kirkby Libraries',
+    accessToken: `EAAG${randomBytes(24).toString('hex')}`,
+  };
+  codeTtlMs = 10 * 60_000;
+  /**
+   * Page-level webhook subscriptions of this app (`POST /{page-id}/subscribed_apps`), by Page
+   * id. Meta sends a Page's webhooks only when the Page has installed the app for that field
+   * (the app-level subscription is taken as made, for every field, in the app's dashboard).
+   */
+  readonly subscriptions = new Map<string, Set<string>>();
+  /** What the user granted when each Page token was handed out by /me/accounts. */
+  readonly #pageTokenScopes = new Map<string, string[]>();
+  #codes = new Map<string, { redirectUri: string; scopes: string[]; expiresAt: number; used: boolean }>();
+  /** User access tokens: short-lived from a code, long-lived from fb_exchange_token. */
+  readonly userTokens = new Map<string, { scopes: string[]; longLived: boolean }>();
+  #denyNext = false;
   #faults: GraphFault[] = [];
   #seq = 1000;
   #server: http.Server | undefined;
@@ -99,6 +165,274 @@ export class GraphContractServer {
     this.igUsername = opts.igUsername ?? 'kirkbycouncil';
     this.accessToken = opts.accessToken ?? `EAAG${randomBytes(24).toString('hex')}`;
     this.appSecret = opts.appSecret ?? randomBytes(16).toString('hex');
+    this.appId = opts.appId ?? '246813579024681';
+    this.managedPages = new Set([this.pageId, this.otherPage.id]);
+    if (opts.subscribedFields?.length) this.subscriptions.set(this.pageId, new Set(opts.subscribedFields));
+  }
+
+  /**
+   * /{page-id}/subscribed_apps with that Page's own token: POST installs the app on the Page
+   * for `subscribed_fields` (replacing the list, as Meta does), GET lists it. Feed fields need
+   * pages_manage_metadata and messaging fields pages_messaging, granted by the user who got
+   * the Page token (a pasted token is taken to carry them all).
+   */
+  #subscribedApps(
+    method: string,
+    pageId: string,
+    req: http.IncomingMessage,
+    url: URL,
+    body: Map<string, string | Blob>,
+  ): unknown {
+    const page = [
+      { id: this.pageId, token: this.accessToken },
+      { id: this.otherPage.id, token: this.otherPage.accessToken },
+    ].find((p) => p.id === pageId);
+    if (!page) return noObject(pageId);
+    const auth = req.headers.authorization;
+    const fromBody = body.get('access_token');
+    const token = auth?.startsWith('Bearer ')
+      ? auth.slice(7)
+      : (url.searchParams.get('access_token') ?? (typeof fromBody === 'string' ? fromBody : undefined));
+    if (!token)
+      fail({ status: 400, code: 104, message: 'An access token is required to request this resource.' });
+    if (this.userTokens.has(token!))
+      fail({
+        status: 400,
+        code: 210,
+        message: '(#210) A page access token is required to request this resource.',
+      });
+    if (token !== page.token)
+      fail({ status: 400, code: 190, message: 'Invalid OAuth access token - Cannot parse access token' });
+    const proof = url.searchParams.get('appsecret_proof') ?? body.get('appsecret_proof');
+    if (
+      typeof proof === 'string' &&
+      proof !== createHmac('sha256', this.appSecret).update(token!).digest('hex')
+    )
+      fail({ status: 400, code: 100, message: 'Invalid appsecret_proof provided in the API argument' });
+    if (method === 'GET') {
+      const fields = [...(this.subscriptions.get(pageId) ?? [])];
+      return {
+        data: fields.length
+          ? [
+              {
+                category: 'Business',
+                link: 'https://townsquare.test/',
+                name: 'Townsquare',
+                id: this.appId,
+                subscribed_fields: fields,
+              },
+            ]
+          : [],
+      };
+    }
+    if (method === 'DELETE') {
+      this.subscriptions.delete(pageId);
+      return { success: true };
+    }
+    if (method !== 'POST') return badParam(`Unsupported ${method.toLowerCase()} request.`);
+    const raw = url.searchParams.get('subscribed_fields') ?? body.get('subscribed_fields');
+    if (typeof raw !== 'string' || !raw.trim())
+      return badParam('The parameter subscribed_fields is required.');
+    const fields = raw.split(',').map((f) => f.trim());
+    fields.forEach((f, i) => {
+      if (!(f in pageFieldPermission))
+        badParam(
+          `Param subscribed_fields[${i}] must be one of {${Object.keys(pageFieldPermission).join(', ')}} - got "${f}".`,
+        );
+    });
+    const granted = this.#pageTokenScopes.get(token!);
+    for (const f of fields) {
+      const needed = pageFieldPermission[f]!;
+      if (granted && !granted.includes(needed))
+        fail({
+          status: 403,
+          code: 200,
+          message: `(#200) To subscribe to the ${f} field, one of these permissions is needed: ${needed}`,
+        });
+    }
+    this.subscriptions.set(pageId, new Set(fields));
+    return { success: true };
+  }
+
+  /**
+   * Which Page installation and field a webhook body needs before Meta would send it: Page
+   * changes by their field, Messenger events under `messages`; Instagram events go out when
+   * the Page linked to the Instagram account has installed the app for any field.
+   */
+  wouldSend(payload: unknown): boolean {
+    const body = payload as {
+      object?: string;
+      entry?: { id?: string; changes?: { field?: string }[]; messaging?: unknown[] }[];
+    };
+    return (body.entry ?? []).every((e) => {
+      if (body.object === 'instagram')
+        return e.id === this.igUserId && (this.subscriptions.get(this.pageId)?.size ?? 0) > 0;
+      const fields = this.subscriptions.get(e.id ?? '');
+      if (!fields) return false;
+      if (e.messaging?.length && !fields.has('messages')) return false;
+      return (e.changes ?? []).every((c) => fields.has(c.field ?? ''));
+    });
+  }
+
+  denyNext(): void {
+    this.#denyNext = true;
+  }
+
+  /** The test user unticks these permissions in the next Login dialog (Facebook lets them). */
+  declineNext(scopes: string[]): void {
+    this.#declineNext = scopes;
+  }
+  #declineNext: string[] = [];
+
+  /**
+   * The Pages the signed-in test user manages (both by default); narrowing it is signing in
+   * as a different Facebook user.
+   */
+  managedPages = new Set<string>();
+
+  /** The Login dialog (www.facebook.com/vXX.X/dialog/oauth), answered at once by the test user. */
+  #dialog(url: URL, res: http.ServerResponse): void {
+    const q = url.searchParams;
+    const page = (text: string) => {
+      res
+        .writeHead(400, { 'content-type': 'text/html; charset=utf-8' })
+        .end(`<!doctype html><title>Error</title><p>${text}</p>`);
+    };
+    if (q.get('client_id') !== this.appId)
+      return page('Invalid App ID: The provided app ID does not look like a valid app ID.');
+    const redirectUri = q.get('redirect_uri') ?? '';
+    if (!this.redirectUris.has(redirectUri))
+      return page(
+        "URL blocked: This redirect failed because the redirect URI is not whitelisted in the app's Client OAuth Settings.",
+      );
+    const scopes = (q.get('scope') ?? '').split(/[,\s]+/u).filter(Boolean);
+    const unknown = scopes.filter((sc) => !loginScopes.has(sc));
+    if (unknown.length) return page(`Invalid Scopes: ${unknown.join(', ')}.`);
+    const back = (params: Record<string, string>) => {
+      const target = new URL(redirectUri);
+      for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
+      const state = q.get('state');
+      if (state !== null) target.searchParams.set('state', state);
+      res.writeHead(302, { location: target.toString() }).end();
+    };
+    if (this.#denyNext || q.get('decision') === 'deny') {
+      this.#denyNext = false;
+      return back({
+        error_reason: 'user_denied',
+        error: 'access_denied',
+        error_description: 'Permissions error',
+      });
+    }
+    const code = randomBytes(48).toString('base64url');
+    const granted = scopes.filter((sc) => !this.#declineNext.includes(sc));
+    this.#declineNext = [];
+    this.#codes.set(code, {
+      redirectUri,
+      scopes: granted,
+      expiresAt: Date.now() + this.codeTtlMs,
+      used: false,
+    });
+    return back({ code });
+  }
+
+  /** GET /oauth/access_token: a code for a user token, or fb_exchange_token for a long-lived one. */
+  #oauthAccessToken(url: URL): unknown {
+    const q = url.searchParams;
+    if (q.get('client_id') !== this.appId)
+      fail({
+        status: 400,
+        code: 101,
+        message: 'Error validating application. Cannot get application info due to a system error.',
+      });
+    if (q.get('client_secret') !== this.appSecret)
+      fail({ status: 400, code: 1, message: 'Error validating client secret.' });
+    const issue = (scopes: string[], longLived: boolean) => {
+      const token = `EAAG${randomBytes(40).toString('hex')}`;
+      this.userTokens.set(token, { scopes, longLived });
+      return { access_token: token, token_type: 'bearer', expires_in: longLived ? 5183944 : 5400 };
+    };
+    if (q.get('grant_type') === 'fb_exchange_token') {
+      const user = this.userTokens.get(q.get('fb_exchange_token') ?? '');
+      if (!user)
+        fail({ status: 400, code: 190, message: 'Invalid OAuth access token - Cannot parse access token' });
+      return issue(user!.scopes, true);
+    }
+    const codeText = q.get('code') ?? '';
+    const code = this.#codes.get(codeText);
+    // The Login errors carry no "(#100)" prefix, unlike Graph parameter errors.
+    const invalid = (message: string, subcode: number): never =>
+      fail({ status: 400, code: 100, subcode, message });
+    if (!code) invalid('Invalid verification code format.', 36007);
+    if (code!.used) invalid('This authorization code has been used.', 36009);
+    code!.used = true;
+    if (code!.expiresAt < Date.now()) invalid('This authorization code has expired.', 36007);
+    if (q.get('redirect_uri') !== code!.redirectUri)
+      invalid(
+        'Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request',
+        36008,
+      );
+    return issue(code!.scopes, false);
+  }
+
+  /** GET /me/accounts with a user token: the Pages the user manages. */
+  #meAccounts(req: http.IncomingMessage, url: URL): unknown {
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : url.searchParams.get('access_token');
+    const user = token ? this.userTokens.get(token) : undefined;
+    if (!user)
+      fail({ status: 400, code: 190, message: 'Invalid OAuth access token - Cannot parse access token' });
+    const proof = url.searchParams.get('appsecret_proof');
+    if (!proof)
+      fail({
+        status: 400,
+        code: 100,
+        type: 'GraphMethodException',
+        message: 'API calls from the server require an appsecret_proof argument',
+      });
+    if (proof !== createHmac('sha256', this.appSecret).update(token!).digest('hex'))
+      fail({ status: 400, code: 100, message: 'Invalid appsecret_proof provided in the API argument' });
+    if (!user!.scopes.includes('pages_show_list'))
+      fail({
+        status: 403,
+        code: 200,
+        message: '(#200) Requires pages_show_list permission to manage the object',
+      });
+    const wanted = topFields(url.searchParams.get('fields'));
+    const fields = wanted.length
+      ? wanted
+      : ['access_token', 'category', 'category_list', 'name', 'id', 'tasks'];
+    const seeIg = user!.scopes.includes('instagram_basic');
+    const pages = [
+      {
+        id: this.pageId,
+        name: this.pageName,
+        access_token: this.accessToken,
+        ig: { id: this.igUserId, username: this.igUsername },
+      },
+      {
+        id: this.otherPage.id,
+        name: this.otherPage.name,
+        access_token: this.otherPage.accessToken,
+        ig: undefined,
+      },
+    ];
+    const managed = pages.filter((p) => this.managedPages.has(p.id));
+    for (const p of managed) this.#pageTokenScopes.set(p.access_token, user!.scopes);
+    return {
+      data: managed.map((p) => {
+        const full: Record<string, unknown> = {
+          id: p.id,
+          name: p.name,
+          access_token: p.access_token,
+          category: 'Government organisation',
+          category_list: [{ id: '2235', name: 'Government organisation' }],
+          tasks: ['ADVERTISE', 'ANALYZE', 'CREATE_CONTENT', 'MESSAGING', 'MODERATE', 'MANAGE'],
+          ...(p.ig && seeIg ? { instagram_business_account: p.ig } : {}),
+        };
+        return Object.fromEntries(fields.filter((f) => f in full).map((f) => [f, full[f]]));
+      }),
+      paging: { cursors: { before: 'QVFIUm', after: 'QVFIUn' } },
+    };
   }
 
   async start(): Promise<this> {
@@ -139,6 +473,8 @@ export class GraphContractServer {
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const hostedMatch = /^\/media\/(\d+)$/.exec(url.pathname);
+    if (req.method === 'GET' && /^\/v\d+\.\d+\/dialog\/oauth$/.test(url.pathname))
+      return this.#dialog(url, res);
     if (req.method === 'GET' && hostedMatch) {
       const img = this.hosted.get(hostedMatch[1]!);
       res
@@ -157,6 +493,24 @@ export class GraphContractServer {
         });
       const body = await readBody(req);
       this.requests.push({ method: req.method ?? 'GET', path: url.pathname });
+      const loginPath = m![1]!;
+      if (req.method === 'GET' && (loginPath === 'oauth/access_token' || loginPath === 'me/accounts')) {
+        const fault = this.#faults.shift();
+        if (fault === 'timeout') return void this.#held.add(res);
+        if (fault) this.#throwFault(fault);
+        const result = loginPath === 'me/accounts' ? this.#meAccounts(req, url) : this.#oauthAccessToken(url);
+        res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(result));
+        return;
+      }
+      const subscribed = /^(\d+)\/subscribed_apps$/.exec(loginPath);
+      if (subscribed) {
+        const fault = this.#faults.shift();
+        if (fault === 'timeout') return void this.#held.add(res);
+        if (fault) this.#throwFault(fault);
+        const result = this.#subscribedApps(req.method ?? 'GET', subscribed[1]!, req, url, body);
+        res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(result));
+        return;
+      }
       this.#authenticate(req, url, body);
       const fault = this.#faults.shift();
       if (fault === 'timeout') {
@@ -299,7 +653,11 @@ export class GraphContractServer {
     const wanted = topFields(url.searchParams.get('fields'));
     if (wanted.length === 0) return { id: view.id, ...(view.name ? { name: view.name } : {}) };
     for (const f of wanted) if (!(f in view)) badParam(`Tried accessing nonexisting field (${f})`);
-    return Object.fromEntries([['id', view.id], ...wanted.map((f) => [f, view[f]])]);
+    // A known field with no value (like `shares` on an unshared post) is left out, as Graph does.
+    return Object.fromEntries([
+      ['id', view.id],
+      ...wanted.filter((f) => view[f] !== undefined).map((f) => [f, view[f]]),
+    ]);
   }
 
   #view(o: Stored): Record<string, unknown> {
@@ -324,7 +682,8 @@ export class GraphContractServer {
       from: { id: o.fromId ?? this.pageId, name: o.fromName ?? this.pageName },
       reactions: summary(o.likes),
       comments: summary(o.replies),
-      shares: { count: o.shares },
+      // Graph leaves `shares` out of a post nobody has shared, rather than answering 0.
+      shares: o.shares > 0 ? { count: o.shares } : undefined,
       ...(o.parentId ? { parent: { id: o.parentId } } : {}),
       alt_text_custom: o.altTexts[0],
     };
@@ -518,6 +877,14 @@ export class GraphContractServer {
         subcode: 2207052,
         message: "Media download has failed. The media URI doesn't meet our requirements.",
       });
+    // Instagram's fetcher goes by what the server says it sent as well as by the bytes.
+    if (!(response.headers.get('content-type') ?? '').startsWith('image/'))
+      fail({
+        status: 400,
+        code: 9004,
+        subcode: 2207052,
+        message: 'Only photo or video can be accepted as media type.',
+      });
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (imageType(bytes) !== 'image/jpeg')
       fail({ status: 400, code: 9004, subcode: 2207026, message: 'Only JPEG images are supported' });
@@ -565,12 +932,18 @@ export class GraphContractServer {
 
   // ---- Meta as webhook sender -------------------------------------------------------------
 
-  /** Signs and POSTs a body to `url` as Meta does; `tamper` alters the body after signing. */
+  /**
+   * Signs and POSTs a body to `url` as Meta does; `tamper` alters the body after signing.
+   * Meta sends nothing for a Page that has not installed the app for the event's field, so
+   * neither does this: it throws instead, for the test to see.
+   */
   async deliver(
     url: string,
     payload: unknown,
     opts: { tamper?: (raw: string) => string; signature?: string } = {},
   ): Promise<Response> {
+    if (!this.wouldSend(payload))
+      throw new Error('Meta would not send this webhook: the Page has not subscribed the app to its field');
     const raw = JSON.stringify(payload);
     const signature =
       opts.signature ?? `sha256=${createHmac('sha256', this.appSecret).update(raw).digest('hex')}`;

@@ -4,12 +4,22 @@
  * methods/accounts, entities/Status, entities/Error, api/rate-limits). It checks what it
  * receives as strictly as a Mastodon 4.x server would (Bearer token, the 500-character limit
  * counted as StatusLengthValidator counts, 4 attachments, 1500-character descriptions, file
- * types by content), and injects the provider's faults on demand. Test-only: never used by
- * the running product.
+ * types by content), and injects the provider's faults on demand. It is also the server's
+ * OAuth provider as methods/apps and methods/oauth document it (Doorkeeper underneath): app
+ * registration, /oauth/authorize (auto-approving for the test user; `decision=deny` in the
+ * query or `denyNext()` refuses), authorization codes that are single use, expire after ten
+ * minutes and are bound to the client, redirect URI and PKCE challenge, /oauth/token with
+ * Doorkeeper's error bodies, and tokens limited to their granted scopes and bound to the
+ * user who approved (`signInAsNext` approves as someone else). Residents favourite and boost
+ * with their own token (`residentToken`) through POST /api/v1/statuses/:id/favourite and
+ * /reblog (write:favourites, write:statuses), once per person, which is what moves
+ * favourites_count and reblogs_count. Test-only: never used by the running product.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Buffer } from 'node:buffer';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { FaultQueue, header, HttpError, readBody, send } from '../rest-peer.ts';
 
 export type MastodonFault = 'rate_limited' | 'unavailable' | 'auth_expired' | 'timeout';
 
@@ -140,30 +150,131 @@ export type MastodonServer = {
   /** Every notification as the API serialises it, newest first (recorded payloads for benches). */
   notificationPayloads(): unknown[];
   requests: { method: string; path: string; idempotencyKey?: string }[];
+  /** Apps registered with POST /api/v1/apps. */
+  apps(): { clientId: string; name: string; redirectUris: string[]; scopes: string[] }[];
+  /** Tokens issued by /oauth/token with their scopes. */
+  issuedTokens(): { token: string; scopes: string[] }[];
+  /** The next /oauth/authorize is refused by the "user", as if they pressed Deny. */
+  denyNext(): void;
+  /**
+   * The next /oauth/authorize is approved by a different user of the server (someone signed
+   * in to another account in that browser): the token issued for its code is theirs.
+   */
+  signInAsNext(username: string): void;
+  /** A resident's own user token (scopes read write follow), to favourite and boost as they would. */
+  residentToken: string;
+  /** How long an authorization code lives (Doorkeeper's default is 10 minutes). */
+  codeTtlMs: number;
   close(): Promise<void>;
 };
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-  ) {
-    super(String(status));
-  }
-}
+type OAuthApp = {
+  id: string;
+  clientId: string;
+  secret: string;
+  name: string;
+  redirectUris: string[];
+  scopes: string[];
+};
+type OAuthCode = {
+  clientId: string;
+  redirectUri: string;
+  scopes: string[];
+  challenge?: string;
+  method?: string;
+  expiresAt: number;
+  used: boolean;
+  user: MastoAccount;
+};
 
-async function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+/** Mastodon's scopes (methods/oauth, api/oauth-scopes); `read` and `write` include their children. */
+const knownScopes = new Set([
+  'read',
+  'write',
+  'follow',
+  'push',
+  'profile',
+  'admin:read',
+  'admin:write',
+  ...[
+    'accounts',
+    'blocks',
+    'bookmarks',
+    'favourites',
+    'filters',
+    'follows',
+    'lists',
+    'mutes',
+    'notifications',
+    'search',
+    'statuses',
+  ].map((s) => `read:${s}`),
+  ...[
+    'accounts',
+    'blocks',
+    'bookmarks',
+    'conversations',
+    'favourites',
+    'filters',
+    'follows',
+    'lists',
+    'media',
+    'mutes',
+    'notifications',
+    'reports',
+    'statuses',
+  ].map((s) => `write:${s}`),
+]);
+const covers = (granted: string[], needed: string) =>
+  granted.includes(needed) ||
+  granted.includes(needed.split(':')[0]!) ||
+  (needed === 'read:accounts' && granted.includes('profile'));
+
+const oauthErrors = {
+  invalid_client:
+    'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+  invalid_grant:
+    'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+  invalid_scope: 'The requested scope is invalid, unknown, or malformed.',
+  access_denied: 'The resource owner or authorization server denied the request.',
+  unsupported_grant_type: 'The authorization grant type is not supported by the authorization server.',
+  unsupported_response_type: 'The authorization server does not support this response type.',
+  invalid_redirect_uri: "The requested redirect uri is malformed or doesn't match client redirect URI.",
+  invalid_request:
+    'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.',
+};
+
+/** The scope each endpoint needs (methods/*: "OAuth: User token + scope"). */
+function scopeFor(method: string, path: string): string | undefined {
+  if (method === 'POST' && path === '/api/v1/statuses') return 'write:statuses';
+  if (method === 'POST' && path === '/api/v2/media') return 'write:media';
+  if (method === 'GET' && path === '/api/v1/accounts/verify_credentials') return 'read:accounts';
+  if (method === 'GET' && path === '/api/v1/notifications') return 'read:notifications';
+  if (method === 'POST' && /^\/api\/v1\/statuses\/[^/]+\/(un)?favourite$/.test(path))
+    return 'write:favourites';
+  if (method === 'POST' && /^\/api\/v1\/statuses\/[^/]+\/(un)?reblog$/.test(path)) return 'write:statuses';
+  if (method === 'DELETE' && path.startsWith('/api/v1/statuses/')) return 'write:statuses';
+  if (method === 'GET' && /^\/api\/v1\/(statuses|accounts)\//.test(path)) return 'read:statuses';
+  return undefined;
 }
 
 /** Starts the server on 127.0.0.1 with a random port. */
 export async function startMastodonServer(opts: { token?: string } = {}): Promise<MastodonServer> {
   const token = opts.token ?? 'masto-test-token-0123456789';
   let tokenValid = true;
-  const faults: MastodonFault[] = [];
-  const held = new Set<http.ServerResponse>();
+  const oauthApps = new Map<string, OAuthApp>();
+  const codes = new Map<string, OAuthCode>();
+  const issued = new Map<string, string[]>();
+  let denyNext = false;
+  let nextUser: MastoAccount | undefined;
+  /** Whose each user token is; the council's own configured token is the council's. */
+  const tokenUsers = new Map<string, MastoAccount>();
+  const residentToken = randomBytes(32).toString('base64url');
+  issued.set(residentToken, ['read', 'write', 'follow']);
+  /** Who has favourited each status, and each user's boost of a status (a status of its own). */
+  const favouritedBy = new Map<string, Set<string>>();
+  const reblogs = new Map<string, Map<string, string>>();
+  const faults = new FaultQueue<MastodonFault>();
   const statuses = new Map<string, StoredStatus>();
   const media = new Map<string, StoredMedia>();
   const notifications: StoredNotification[] = [];
@@ -371,20 +482,221 @@ export async function startMastodonServer(opts: { token?: string } = {}): Promis
     return { body: page.map(serialiseNotification), ...(link ? { link } : {}) };
   }
 
+  function registerApp(req: http.IncomingMessage, body: Buffer): unknown {
+    const params = parseParams(req, body);
+    const name = str(params.client_name)?.trim();
+    if (!name) throw new HttpError(422, { error: "Validation failed: Application name can't be blank" });
+    const rawUris = params.redirect_uris ?? params['redirect_uris[]'];
+    const redirectUris = (
+      Array.isArray(rawUris) ? rawUris.map(String) : (str(rawUris) ?? '').split(/\s+/u)
+    ).filter(Boolean);
+    if (redirectUris.length === 0)
+      throw new HttpError(422, { error: "Validation failed: Redirect URI can't be blank" });
+    for (const uri of redirectUris) {
+      let ok = uri === 'urn:ietf:wg:oauth:2.0:oob';
+      try {
+        const u = new URL(uri);
+        ok ||= Boolean(u.protocol && u.host) && !u.hash;
+      } catch {
+        // not absolute
+      }
+      if (!ok)
+        throw new HttpError(422, { error: 'Validation failed: Redirect URI must be an absolute URI.' });
+    }
+    const scopes = (str(params.scopes) ?? 'read').split(/\s+/u).filter(Boolean);
+    if (scopes.some((sc) => !knownScopes.has(sc)))
+      throw new HttpError(422, { error: 'Validation failed: Scopes are invalid' });
+    const app: OAuthApp = {
+      id: nextId(),
+      clientId: randomBytes(32).toString('base64url'),
+      secret: randomBytes(32).toString('base64url'),
+      name,
+      redirectUris,
+      scopes,
+    };
+    oauthApps.set(app.clientId, app);
+    return {
+      id: app.id,
+      name,
+      website: str(params.website) ?? null,
+      scopes,
+      redirect_uri: redirectUris.join('\n'),
+      redirect_uris: redirectUris,
+      client_id: app.clientId,
+      client_secret: app.secret,
+      client_secret_expires_at: 0,
+      vapid_key: 'BCk-QqERU0q-CfYZjcuB6lnyyOYfJ2AifKqfeGIm7Z-HiTU5T9eTG5GxVA0_OH5mMlI4UkkDTpaZwozy0TzdZ2M=',
+    };
+  }
+
+  /** Doorkeeper's authorize endpoint, with the user's consent given (or refused) at once. */
+  function authorize(url: URL, res: http.ServerResponse) {
+    const q = url.searchParams;
+    const app = oauthApps.get(q.get('client_id') ?? '');
+    const page = (status: number, error: keyof typeof oauthErrors) => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(
+        `<!doctype html><title>An error has occurred</title><h1>An error has occurred</h1><p>${oauthErrors[error]}</p>`,
+      );
+    };
+    // Never redirect to an address the client did not register: show the error here instead.
+    if (!app) return page(401, 'invalid_client');
+    const redirectUri = q.get('redirect_uri') ?? '';
+    if (!app.redirectUris.includes(redirectUri)) return page(400, 'invalid_redirect_uri');
+    const back = (params: Record<string, string>) => {
+      const target = new URL(redirectUri);
+      for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
+      const state = q.get('state');
+      if (state !== null) target.searchParams.set('state', state);
+      res.writeHead(302, { location: target.toString() });
+      res.end();
+    };
+    const fail = (error: keyof typeof oauthErrors) => back({ error, error_description: oauthErrors[error] });
+    if (q.get('response_type') !== 'code') return fail('unsupported_response_type');
+    const scopes = (q.get('scope') ?? 'read').split(/\s+/u).filter(Boolean);
+    if (scopes.some((sc) => !app.scopes.includes(sc))) return fail('invalid_scope');
+    const challenge = q.get('code_challenge') ?? undefined;
+    const method = q.get('code_challenge_method') ?? (challenge ? 'plain' : undefined);
+    if (challenge && method !== 'S256' && method !== 'plain') return fail('invalid_request');
+    if (denyNext || q.get('decision') === 'deny') {
+      denyNext = false;
+      return fail('access_denied');
+    }
+    const code = randomBytes(32).toString('base64url');
+    const user = nextUser ?? council;
+    nextUser = undefined;
+    codes.set(code, {
+      user,
+      clientId: app.clientId,
+      redirectUri,
+      scopes,
+      ...(challenge ? { challenge, method } : {}),
+      expiresAt: Date.now() + api.codeTtlMs,
+      used: false,
+    });
+    return back({ code });
+  }
+
+  function issueToken(req: http.IncomingMessage, body: Buffer): { status: number; body: unknown } {
+    const params = parseParams(req, body);
+    const basic = /^Basic (.+)$/u.exec(header(req, 'authorization') ?? '');
+    const [basicId, basicSecret] = basic ? Buffer.from(basic[1]!, 'base64').toString().split(':') : [];
+    const clientId = basicId ?? str(params.client_id) ?? '';
+    const secret = basicSecret ?? str(params.client_secret) ?? '';
+    const app = oauthApps.get(clientId);
+    const same = (a: string, b: string) =>
+      a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+    const error = (status: number, e: keyof typeof oauthErrors) => ({
+      status,
+      body: { error: e, error_description: oauthErrors[e] },
+    });
+    if (!app || !same(app.secret, secret)) return error(401, 'invalid_client');
+    if (str(params.grant_type) !== 'authorization_code') return error(400, 'unsupported_grant_type');
+    const code = codes.get(str(params.code) ?? '');
+    if (!code || code.used || code.expiresAt < Date.now() || code.clientId !== app.clientId)
+      return error(400, 'invalid_grant');
+    if (code.redirectUri !== str(params.redirect_uri)) return error(400, 'invalid_grant');
+    if (code.challenge) {
+      const verifier = str(params.code_verifier) ?? '';
+      const derived =
+        code.method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+      if (!verifier || derived !== code.challenge) return error(400, 'invalid_grant');
+    }
+    code.used = true;
+    const accessToken = randomBytes(32).toString('base64url');
+    issued.set(accessToken, code.scopes);
+    tokenUsers.set(accessToken, code.user);
+    return {
+      status: 200,
+      body: {
+        access_token: accessToken,
+        token_type: 'Bearer',
+        scope: code.scopes.join(' '),
+        created_at: Math.floor(Date.now() / 1000),
+      },
+    };
+  }
+
+  /**
+   * POST /api/v1/statuses/:id/favourite and /reblog (methods/statuses): once per user (doing
+   * it again changes nothing and answers the same), only on statuses the user can see, and
+   * never a boost of a private or direct status. The favourite answers with the status; the
+   * boost with the new reblog status wrapping it.
+   */
+  function engage(viewer: MastoAccount, s: StoredStatus, action: string): unknown {
+    const visible =
+      s.account.id === viewer.id ||
+      s.visibility === 'public' ||
+      s.visibility === 'unlisted' ||
+      s.mentions.some((a) => a.id === viewer.id);
+    if (!visible) throw new HttpError(404, { error: 'Record not found' });
+    const fans = favouritedBy.get(s.id) ?? new Set<string>();
+    favouritedBy.set(s.id, fans);
+    const boosts = reblogs.get(s.id) ?? new Map<string, string>();
+    reblogs.set(s.id, boosts);
+    if (action === 'favourite') fans.add(viewer.id);
+    if (action === 'unfavourite') fans.delete(viewer.id);
+    // StatusPolicy#reblog?: never a direct status, and a private one only by its author.
+    if (
+      action === 'reblog' &&
+      (s.visibility === 'direct' || (s.visibility === 'private' && s.account.id !== viewer.id))
+    )
+      throw new HttpError(403, { error: 'This action is not allowed' });
+    if (action === 'reblog' && !boosts.has(viewer.id)) boosts.set(viewer.id, nextId());
+    const boostId = boosts.get(viewer.id);
+    if (action === 'unreblog') boosts.delete(viewer.id);
+    s.favourites_count = fans.size;
+    s.reblogs_count = boosts.size;
+    const view = {
+      ...serialiseStatus(s),
+      favourited: fans.has(viewer.id),
+      reblogged: boosts.has(viewer.id),
+    };
+    if (action !== 'reblog') return view;
+    return {
+      ...serialiseStatus(s),
+      id: boostId,
+      content: '',
+      account: {
+        ...viewer,
+        locked: false,
+        bot: false,
+        note: '',
+        avatar: `${origin}/avatars/original/missing.png`,
+      },
+      uri: `${origin}/users/${viewer.username}/statuses/${boostId}/activity`,
+      url: `${origin}/users/${viewer.username}/statuses/${boostId}/activity`,
+      media_attachments: [],
+      mentions: [],
+      favourites_count: 0,
+      reblogs_count: 0,
+      replies_count: 0,
+      reblogged: true,
+      reblog: view,
+    };
+  }
+
   async function route(
     req: http.IncomingMessage,
     url: URL,
     body: Buffer,
+    viewer: MastoAccount,
   ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     const p = url.pathname;
     const m = req.method ?? 'GET';
+    const engagement = /^\/api\/v1\/statuses\/([^/]+)\/(favourite|unfavourite|reblog|unreblog)$/u.exec(p);
+    if (m === 'POST' && engagement) {
+      const s = statuses.get(engagement[1]!);
+      if (!s || s.deleted) throw new HttpError(404, { error: 'Record not found' });
+      return { status: 200, body: engage(viewer, s, engagement[2]!) };
+    }
     if (m === 'POST' && p === '/api/v1/statuses') return { status: 200, body: await postStatus(req, body) };
     if (m === 'POST' && p === '/api/v2/media') return { status: 200, body: await postMedia(req, body) };
     if (m === 'GET' && p === '/api/v1/accounts/verify_credentials')
       return {
         status: 200,
         body: {
-          ...council,
+          ...viewer,
           locked: false,
           bot: false,
           source: { privacy: 'public', sensitive: false, language: 'en', note: '' },
@@ -425,24 +737,35 @@ export async function startMastodonServer(opts: { token?: string } = {}): Promis
       const url = new URL(req.url ?? '/', origin);
       const body = await readBody(req);
       if (url.pathname.startsWith('/__control/')) return control(url, body, res);
+      if (req.method === 'GET' && url.pathname === '/oauth/authorize') return authorize(url, res);
       requests.push({
         method: req.method ?? 'GET',
         path: url.pathname,
         ...(header(req, 'idempotency-key') ? { idempotencyKey: header(req, 'idempotency-key')! } : {}),
       });
-      const fault = faults.shift();
-      if (fault === 'timeout') {
-        held.add(res); // never answered: the client's own timeout must fire
-        return;
-      }
+      const fault = faults.take(res);
+      if (fault === 'timeout') return;
       if (fault === 'rate_limited') return send(res, 429, { error: 'Too many requests' }, rateHeaders(0));
       if (fault === 'unavailable') {
         // Mastodon sits behind nginx: a 503 arrives as HTML, not JSON.
         res.writeHead(503, { 'content-type': 'text/html' });
         return res.end('<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>');
       }
+      try {
+        if (req.method === 'POST' && url.pathname === '/api/v1/apps')
+          return send(res, 200, registerApp(req, body));
+        if (req.method === 'POST' && url.pathname === '/oauth/token') {
+          const r = issueToken(req, body);
+          return send(res, r.status, r.body, { 'cache-control': 'no-store' });
+        }
+      } catch (error) {
+        if (error instanceof HttpError) return send(res, error.status, error.body);
+        throw error;
+      }
       const auth = header(req, 'authorization');
-      if (fault === 'auth_expired' || !tokenValid || auth !== `Bearer ${token}`) {
+      const bearer = /^Bearer (.+)$/u.exec(auth ?? '')?.[1] ?? '';
+      const grantedScopes = bearer === token ? undefined : issued.get(bearer);
+      if (fault === 'auth_expired' || !tokenValid || (bearer !== token && !grantedScopes)) {
         return send(
           res,
           401,
@@ -450,8 +773,17 @@ export async function startMastodonServer(opts: { token?: string } = {}): Promis
           { 'www-authenticate': 'Bearer realm="Doorkeeper", error="invalid_token"' },
         );
       }
+      const needed = scopeFor(req.method ?? 'GET', url.pathname);
+      if (grantedScopes && needed && !covers(grantedScopes, needed))
+        return send(res, 403, { error: 'This action is outside the authorized scopes' });
       try {
-        const r = await route(req, url, body);
+        const viewer =
+          bearer === token
+            ? council
+            : bearer === residentToken
+              ? resident
+              : (tokenUsers.get(bearer) ?? council);
+        const r = await route(req, url, body, viewer);
         return send(res, r.status, r.body, { ...rateHeaders(299), ...r.headers });
       } catch (error) {
         if (error instanceof HttpError) return send(res, error.status, error.body, rateHeaders(299));
@@ -490,7 +822,7 @@ export async function startMastodonServer(opts: { token?: string } = {}): Promis
     countContaining: (text) =>
       [...statuses.values()].filter((s) => !s.deleted && s.account.id === council.id && s.text.includes(text))
         .length,
-    injectFault: (fault) => void faults.push(fault),
+    injectFault: (fault) => faults.inject(fault),
     expireToken: () => void (tokenValid = false),
     residentWrites(text, o = {}) {
       const body = text.includes(`@${council.username}`) ? text : `@${council.username} ${text}`;
@@ -513,29 +845,24 @@ export async function startMastodonServer(opts: { token?: string } = {}): Promis
     },
     notificationPayloads: () => [...notifications].reverse().map(serialiseNotification),
     requests,
+    apps: () =>
+      [...oauthApps.values()].map((a) => ({
+        clientId: a.clientId,
+        name: a.name,
+        redirectUris: a.redirectUris,
+        scopes: a.scopes,
+      })),
+    issuedTokens: () => [...issued].map(([t, scopes]) => ({ token: t, scopes })),
+    denyNext: () => void (denyNext = true),
+    signInAsNext: (username) => void (nextUser = account(nextId(), username, username)),
+    residentToken,
+    codeTtlMs: 10 * 60_000,
     async close() {
-      for (const r of held) r.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await faults.close(server);
     },
   };
   return api;
 }
-
-function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  if (body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-const header = (req: http.IncomingMessage, name: string) => {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
 
 /** Mastodon accepts JSON or form-encoded parameters (arrays as `media_ids[]`). */
 function parseParams(req: http.IncomingMessage, body: Buffer): Record<string, unknown> {

@@ -4,11 +4,19 @@
  * /tweets, the v2 chunked media upload and media metadata). OAuth 2.0 user-context Bearer
  * token; errors as RFC 7807 problem details (`title`, `detail`, `type`, `status`); the
  * 280-unit weighted limit; duplicate-content 403; 429 with x-rate-limit-reset. Returned text
- * is as X returns it: links wrapped as t.co and `&`, `<`, `>` escaped. Test-only.
+ * is as X returns it: links wrapped as t.co and `&`, `<`, `>` escaped. It is also X's OAuth
+ * 2.0 server as docs.x.com describes the Authorization Code Flow with PKCE: /i/oauth2/authorize
+ * (auto-approving for the test user; `decision=deny` in the query or `denyNext()` refuses),
+ * codes valid 30 seconds, single use and bound to client, redirect URI and code challenge
+ * (S256 or plain), POST /2/oauth2/token for a confidential client (HTTP Basic) with
+ * authorization_code and refresh_token grants, two-hour access tokens and single-use refresh
+ * tokens that rotate. Test-only.
  */
 import http from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Buffer } from 'node:buffer';
+import { FaultQueue, HttpError, readBody, send } from '../rest-peer.ts';
 
 export type XFault = 'rate_limited' | 'unavailable' | 'auth_expired' | 'timeout';
 
@@ -72,20 +80,18 @@ const invalid = (message: string) => ({
   type: 'https://api.twitter.com/2/problems/invalid-request',
 });
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-  ) {
-    super(String(status));
-  }
-}
-
 export type XServer = {
   baseUrl: string;
   token: string;
   council: XUser;
+  /** A copy of a live tweet: changing it changes nothing on the server (use setMetrics). */
   readTweet(id: string): (StoredTweet & { altTexts: string[] }) | undefined;
+  /**
+   * Test hook: sets a tweet's public_metrics as X would report them after residents like,
+   * repost, reply, quote and view it (X has no API to do those as someone else here).
+   * Counts cannot go below zero; an unknown or deleted tweet is an error.
+   */
+  setMetrics(id: string, metrics: Partial<StoredTweet['metrics']>): void;
   countContaining(text: string): number;
   injectFault(fault: XFault): void;
   expireToken(): void;
@@ -94,14 +100,186 @@ export type XServer = {
   /** GET /2/users/:id/mentions pages as the API serialises them (recorded payloads). */
   mentionPayloads(pageSize?: number): unknown[];
   requests: { method: string; path: string }[];
+  /** The OAuth 2.0 client registered in the "developer portal": a confidential client. */
+  oauthClient: { clientId: string; clientSecret: string };
+  /** Adds a callback URL to the app's allow-list (X compares them exactly). */
+  allowRedirectUri(uri: string): void;
+  denyNext(): void;
+  /** Every issued access token stops working now (as after its two hours). */
+  expireAccessTokens(): void;
+  /** Every refresh token is revoked (the user removed the app's access). */
+  revokeRefreshTokens(): void;
+  /** Access and refresh tokens issued so far. */
+  issued(): { accessTokens: number; refreshTokens: number; refreshGrants: number };
+  codeTtlMs: number;
   close(): Promise<void>;
 };
+
+const xScopes = new Set([
+  'tweet.read',
+  'tweet.write',
+  'tweet.moderate.write',
+  'users.read',
+  'follows.read',
+  'follows.write',
+  'offline.access',
+  'space.read',
+  'mute.read',
+  'mute.write',
+  'like.read',
+  'like.write',
+  'list.read',
+  'list.write',
+  'block.read',
+  'block.write',
+  'bookmark.read',
+  'bookmark.write',
+  'media.write',
+  'dm.read',
+  'dm.write',
+]);
 
 export async function startXServer(opts: { token?: string } = {}): Promise<XServer> {
   const token = opts.token ?? 'x-oauth2-user-token-0123456789';
   let tokenValid = true;
-  const faults: XFault[] = [];
-  const held = new Set<http.ServerResponse>();
+  const oauthClient = {
+    clientId: randomBytes(16).toString('base64url'),
+    clientSecret: randomBytes(32).toString('base64url'),
+  };
+  const redirectUris = new Set<string>();
+  const codes = new Map<
+    string,
+    {
+      redirectUri: string;
+      scopes: string[];
+      challenge: string;
+      method: string;
+      expiresAt: number;
+      used: boolean;
+    }
+  >();
+  const accessTokens = new Map<string, { expiresAt: number; scopes: string[] }>();
+  const refreshTokens = new Map<string, { scopes: string[]; used: boolean }>();
+  let refreshGrants = 0;
+  let denyNext = false;
+
+  /** X's consent page, answered at once by the test user. */
+  const authorize = (url: URL, res: http.ServerResponse) => {
+    const q = url.searchParams;
+    const page = () => {
+      // X shows this page, and never redirects, for a bad client or callback.
+      res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(
+        "<!doctype html><title>X</title><p>Something went wrong. You weren't able to give access to the App. Go back and try logging in again.</p>",
+      );
+    };
+    const redirectUri = q.get('redirect_uri') ?? '';
+    if (q.get('client_id') !== oauthClient.clientId || !redirectUris.has(redirectUri)) return page();
+    const back = (params: Record<string, string>) => {
+      const target = new URL(redirectUri);
+      for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
+      res.writeHead(302, { location: target.toString() });
+      res.end();
+    };
+    const state = q.get('state');
+    const challenge = q.get('code_challenge');
+    const method = (q.get('code_challenge_method') ?? '').toLowerCase();
+    const scopes = (q.get('scope') ?? '').split(/\s+/u).filter(Boolean);
+    if (q.get('response_type') !== 'code' || !state || !challenge || !['s256', 'plain'].includes(method))
+      return page();
+    if (scopes.length === 0 || scopes.some((sc) => !xScopes.has(sc))) return page();
+    if (denyNext || q.get('decision') === 'deny') {
+      denyNext = false;
+      return back({ error: 'access_denied', state });
+    }
+    const code = randomBytes(48).toString('base64url');
+    codes.set(code, {
+      redirectUri,
+      scopes,
+      challenge,
+      method,
+      expiresAt: Date.now() + api.codeTtlMs,
+      used: false,
+    });
+    return back({ state, code });
+  };
+
+  const issueTokens = (scopes: string[]) => {
+    const access = randomBytes(48).toString('base64url');
+    accessTokens.set(access, { expiresAt: Date.now() + 7200_000, scopes });
+    const refresh = scopes.includes('offline.access') ? randomBytes(48).toString('base64url') : undefined;
+    if (refresh) refreshTokens.set(refresh, { scopes, used: false });
+    return {
+      token_type: 'bearer',
+      expires_in: 7200,
+      access_token: access,
+      scope: scopes.join(' '),
+      ...(refresh ? { refresh_token: refresh } : {}),
+    };
+  };
+
+  const tokenEndpoint = (req: http.IncomingMessage, body: Buffer): { status: number; body: unknown } => {
+    const invalid = (what: string) => ({
+      status: 400,
+      body: { error: 'invalid_request', error_description: `Value passed for the ${what} was invalid.` },
+    });
+    // Documented as form-encoded; X also takes JSON, which twitter-api-v2 sends (its body-type
+    // detection for /2/oauth2 never matches). Anything else has no readable grant_type.
+    const type = req.headers['content-type'] ?? '';
+    let params: URLSearchParams;
+    if (type.startsWith('application/x-www-form-urlencoded'))
+      params = new URLSearchParams(body.toString('utf8'));
+    else if (type.startsWith('application/json')) {
+      try {
+        const json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+        params = new URLSearchParams(
+          Object.entries(json).flatMap(([k, v]) =>
+            typeof v === 'string' ? [[k, v] as [string, string]] : [],
+          ),
+        );
+      } catch {
+        params = new URLSearchParams();
+      }
+    } else params = new URLSearchParams();
+    if (!params.get('grant_type'))
+      return {
+        status: 400,
+        body: { error: 'invalid_request', error_description: 'Missing required parameter [grant_type].' },
+      };
+    // A confidential client authenticates with HTTP Basic (client id and secret).
+    const basic = /^Basic (.+)$/u.exec(req.headers.authorization ?? '');
+    const [id, secret] = basic ? Buffer.from(basic[1]!, 'base64').toString().split(':') : [];
+    if (id !== oauthClient.clientId || secret !== oauthClient.clientSecret)
+      return {
+        status: 401,
+        body: { error: 'unauthorized_client', error_description: 'Missing valid authorization header' },
+      };
+    const grant = params.get('grant_type');
+    if (grant === 'authorization_code') {
+      const code = codes.get(params.get('code') ?? '');
+      if (!code || code.used || code.expiresAt < Date.now()) return invalid('authorization code');
+      code.used = true;
+      if (params.get('redirect_uri') !== code.redirectUri) return invalid('redirect uri');
+      const verifier = params.get('code_verifier') ?? '';
+      const derived =
+        code.method === 's256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+      if (!verifier || derived !== code.challenge) return invalid('code verifier');
+      return { status: 200, body: issueTokens(code.scopes) };
+    }
+    if (grant === 'refresh_token') {
+      const stored = refreshTokens.get(params.get('refresh_token') ?? '');
+      if (!stored || stored.used) return invalid('token');
+      // Refresh tokens are single use: each grant returns a new one.
+      stored.used = true;
+      refreshGrants += 1;
+      return { status: 200, body: issueTokens(stored.scopes) };
+    }
+    return {
+      status: 400,
+      body: { error: 'unsupported_grant_type', error_description: 'Grant type is not supported.' },
+    };
+  };
+  const faults = new FaultQueue<XFault>();
   const tweets = new Map<string, StoredTweet>();
   const media = new Map<string, StoredMedia>();
   const requests: XServer['requests'] = [];
@@ -438,21 +616,27 @@ export async function startXServer(opts: { token?: string } = {}): Promise<XServ
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const body = Buffer.concat(chunks);
+      const body = await readBody(req);
       if (url.pathname === '/__control/fault') {
         api.injectFault((JSON.parse(body.toString('utf8')) as { fault: XFault }).fault);
         return send(res, 204, undefined);
       }
+      if (req.method === 'GET' && url.pathname === '/i/oauth2/authorize') return authorize(url, res);
       requests.push({ method: req.method ?? 'GET', path: url.pathname });
-      const fault = faults.shift();
-      if (fault === 'timeout') return void held.add(res);
+      const fault = faults.take(res);
+      if (fault === 'timeout') return;
       if (fault === 'rate_limited')
         return send(res, 429, problem(429, 'Too Many Requests', 'Too Many Requests'), rateHeaders(0));
       if (fault === 'unavailable')
         return send(res, 503, problem(503, 'Service Unavailable', 'Service Unavailable'));
-      if (fault === 'auth_expired' || !tokenValid || req.headers.authorization !== `Bearer ${token}`)
+      if (req.method === 'POST' && url.pathname === '/2/oauth2/token') {
+        const r = tokenEndpoint(req, body);
+        return send(res, r.status, r.body);
+      }
+      const bearer = /^Bearer (.+)$/u.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      const issuedToken = accessTokens.get(bearer);
+      const isLive = bearer === token || (issuedToken !== undefined && issuedToken.expiresAt > Date.now());
+      if (fault === 'auth_expired' || !tokenValid || !isLive)
         return send(res, 401, problem(401, 'Unauthorized', 'Unauthorized'));
       try {
         const r = await route(req, url, body);
@@ -472,13 +656,34 @@ export async function startXServer(opts: { token?: string } = {}): Promise<XServ
     council,
     readTweet(id) {
       const t = tweets.get(id);
-      return t && !t.deleted ? { ...t, altTexts: t.media.map((m) => m.altText ?? '') } : undefined;
+      return t && !t.deleted
+        ? structuredClone({ ...t, altTexts: t.media.map((m) => m.altText ?? '') })
+        : undefined;
+    },
+    setMetrics(id, metrics) {
+      const t = tweets.get(id);
+      if (!t || t.deleted) throw new Error(`no tweet ${id}`);
+      for (const [k, v] of Object.entries(metrics))
+        if (!Number.isInteger(v) || (v as number) < 0)
+          throw new Error(`${k} must be a whole number, 0 or more`);
+      Object.assign(t.metrics, metrics);
     },
     countContaining: (text) =>
       [...tweets.values()].filter((t) => !t.deleted && t.author.id === council.id && t.source.includes(text))
         .length,
-    injectFault: (fault) => void faults.push(fault),
+    injectFault: (fault) => faults.inject(fault),
     expireToken: () => void (tokenValid = false),
+    oauthClient,
+    allowRedirectUri: (uri) => void redirectUris.add(uri),
+    denyNext: () => void (denyNext = true),
+    expireAccessTokens: () => {
+      for (const t of accessTokens.values()) t.expiresAt = 0;
+    },
+    revokeRefreshTokens: () => {
+      for (const t of refreshTokens.values()) t.used = true;
+    },
+    issued: () => ({ accessTokens: accessTokens.size, refreshTokens: refreshTokens.size, refreshGrants }),
+    codeTtlMs: 30_000,
     residentMentions(text, o = {}) {
       const source = text.includes(`@${council.username}`) ? text : `@${council.username} ${text}`;
       return createTweet(resident, source, o.inReplyToId ? { inReplyTo: o.inReplyToId } : {}).id;
@@ -504,22 +709,10 @@ export async function startXServer(opts: { token?: string } = {}): Promise<XServ
     },
     requests,
     async close() {
-      for (const r of held) r.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await faults.close(server);
     },
   };
   return api;
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  if (body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify(body));
 }
 
 /**

@@ -21,6 +21,7 @@ import type {
   Published,
 } from '../port.ts';
 import { ChannelError } from '../channel-error.ts';
+import { checkImages } from '../media-check.ts';
 import { countGraphemes } from '../text.ts';
 import { classifySmtpFailure } from './smtp-errors.ts';
 
@@ -129,30 +130,13 @@ export class EmailConnector implements ChannelConnector, CanReply, CanVerifyCred
         message: `The subject is ${input.subject.length - 900} characters over the limit of 900.`,
       });
     const media = input.media ?? [];
-    if (media.length > this.limits.maxMedia)
-      problems.push({
-        field: 'media',
-        message: `There are ${media.length - this.limits.maxMedia} images too many (at most ${this.limits.maxMedia}).`,
-      });
-    for (const [i, m] of media.entries()) {
-      if (!this.limits.mediaTypes.includes(m.mimeType))
-        problems.push({
-          field: 'media',
-          message: `Image ${i + 1} is ${m.mimeType}; use JPEG, PNG, GIF or WebP.`,
-        });
-      if (m.data.byteLength > this.limits.maxMediaBytes)
-        problems.push({
-          field: 'media',
-          message: `Image ${i + 1} is ${m.data.byteLength - this.limits.maxMediaBytes} bytes over the limit of ${this.limits.maxMediaBytes}.`,
-        });
-      if (m.altText.trim().length === 0)
-        problems.push({ field: 'altText', message: `Image ${i + 1} needs a text alternative.` });
-      else if (m.altText.length > this.limits.maxAltTextLength)
-        problems.push({
-          field: 'altText',
-          message: `The text alternative of image ${i + 1} is ${m.altText.length - this.limits.maxAltTextLength} characters too long.`,
-        });
-    }
+    problems.push(
+      ...checkImages(media, this.limits, {
+        network: 'Email',
+        container: 'an email',
+        altTextLength: (alt) => alt.length,
+      }),
+    );
     return problems;
   }
 
@@ -224,7 +208,9 @@ export class EmailConnector implements ChannelConnector, CanReply, CanVerifyCred
           ? { name: this.#settings.fromName, address: this.#settings.fromAddress }
           : this.#settings.fromAddress,
         to,
-        ...(this.#settings.replyTo ? { replyTo: this.#settings.replyTo } : {}),
+        ...((input.replyToAddress ?? this.#settings.replyTo)
+          ? { replyTo: input.replyToAddress ?? this.#settings.replyTo }
+          : {}),
         subject,
         text: input.text,
         ...(html ? { html } : {}),

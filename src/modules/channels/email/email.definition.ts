@@ -48,7 +48,7 @@ export const emailDefinition: ConnectorDefinition = {
     { name: 'user', label: 'User name', isSecret: false, isRequired: false },
     { name: 'pass', label: 'Password', isSecret: true, isRequired: false },
   ],
-  create: ({ settings, credentials }) => {
+  create: ({ settings, credentials }, services) => {
     const address = settings.address ?? '';
     return new EmailConnector(
       {
@@ -64,6 +64,9 @@ export const emailDefinition: ConnectorDefinition = {
         ...(settings.user ? { user: settings.user } : {}),
         ...(credentials.pass ? { pass: credentials.pass } : {}),
       },
+      // A stored account remembers what its server accepted in the database (crash-safe);
+      // checking credentials sends nothing, so it needs no ledger.
+      services?.sentLedger ? { ledger: services.sentLedger } : {},
     );
   },
 };

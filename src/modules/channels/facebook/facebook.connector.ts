@@ -29,7 +29,8 @@ import type {
   WebhookResult,
 } from '../port.ts';
 import { ChannelError } from '../channel-error.ts';
-import { checkMedia, GraphClient, type GraphConfig } from '../meta-graph.ts';
+import { GraphClient, type GraphConfig } from '../meta-graph.ts';
+import { checkImages } from '../media-check.ts';
 import { handleFacebookWebhook } from './webhook.ts';
 
 export type FacebookConfig = GraphConfig & {
@@ -84,7 +85,10 @@ export class FacebookConnector
       });
     if (input.link && !/^https?:\/\//i.test(input.link))
       problems.push({ field: 'text', message: 'The link must start with http:// or https://' });
-    return [...problems, ...checkMedia(input.media, this.limits, 'Facebook')];
+    return [
+      ...problems,
+      ...checkImages(input.media, this.limits, { network: 'Facebook', altTextLength: (alt) => alt.length }),
+    ];
   }
 
   #refuseBadInput(input: PostInput): void {

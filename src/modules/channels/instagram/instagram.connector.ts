@@ -32,9 +32,9 @@ import type {
   WebhookResult,
 } from '../port.ts';
 import { ChannelError } from '../channel-error.ts';
+import { checkImages } from '../media-check.ts';
 import {
   answerVerifyHandshake,
-  checkMedia,
   GraphClient,
   parseEnvelope,
   verifyGraphSignature,
@@ -108,7 +108,10 @@ export class InstagramConnector
         field: 'media',
         message: 'Instagram posts need an image, and no fallback card is configured',
       });
-    return [...problems, ...checkMedia(input.media, this.limits, 'Instagram')];
+    return [
+      ...problems,
+      ...checkImages(input.media, this.limits, { network: 'Instagram', altTextLength: (alt) => alt.length }),
+    ];
   }
 
   async publish(input: PostInput): Promise<Published> {

@@ -1,7 +1,8 @@
 /**
- * How an officer connects an Instagram professional account linked to the council's Page.
- * Instagram fetches images from a public address itself; until the media library can host
- * them, publishing an image is refused with that reason rather than pretended.
+ * How an officer connects an Instagram professional account linked to the council's Page
+ * (Facebook Login in the staff console, or pasted ids and token). Instagram fetches images
+ * from a public address itself: a stored account's connector gets `hostImage` from the
+ * accounts service, which puts the image on the council's public site.
  */
 import { ChannelError } from '../channel-error.ts';
 import type { ConnectorDefinition } from '../registry.ts';
@@ -41,7 +42,7 @@ export const instagramDefinition: ConnectorDefinition = {
     { name: 'appSecret', label: 'App secret', isSecret: true, isRequired: true },
     { name: 'verifyToken', label: 'Webhook verify token', isSecret: true, isRequired: true },
   ],
-  create: ({ settings, credentials }) =>
+  create: ({ settings, credentials }, services) =>
     new InstagramConnector({
       igUserId: settings.igUserId ?? '',
       pageId: settings.pageId ?? '',
@@ -49,11 +50,13 @@ export const instagramDefinition: ConnectorDefinition = {
       accessToken: credentials.accessToken ?? '',
       appSecret: credentials.appSecret ?? '',
       verifyToken: credentials.verifyToken ?? '',
-      hostImage: async () => {
-        throw new ChannelError(
-          'rejected',
-          'Images for Instagram need a public address, and this deployment has no media hosting yet',
-        );
-      },
+      hostImage:
+        services?.hostImage ??
+        (async () => {
+          throw new ChannelError(
+            'rejected',
+            'Images for Instagram need a public address; this account has none to give',
+          );
+        }),
     }),
 };

@@ -32,6 +32,7 @@ import type {
   Published,
 } from '../port.ts';
 import { ChannelError, classifyHttpFailure, networkFailure, parseRetryAfter } from '../channel-error.ts';
+import { checkImages } from '../media-check.ts';
 import { countGraphemes, countMastodon } from '../text.ts';
 import { htmlToText, isMalformed, mapNotification } from './mastodon.mapper.ts';
 
@@ -110,32 +111,12 @@ export class MastodonConnector
     const media = input.media ?? [];
     if (input.text.trim() === '' && media.length === 0)
       problems.push({ field: 'text', message: 'Enter the text of the post.' });
-    if (media.length > this.limits.maxMedia)
-      problems.push({
-        field: 'media',
-        message: `Mastodon allows ${this.limits.maxMedia} images per post; remove ${media.length - this.limits.maxMedia}.`,
-      });
-    media.forEach((m, i) => {
-      const n = i + 1;
-      if (!this.limits.mediaTypes.includes(m.mimeType))
-        problems.push({
-          field: 'media',
-          message: `Image ${n} is ${m.mimeType}; Mastodon takes JPEG, PNG, GIF or WebP.`,
-        });
-      if (m.data.byteLength > this.limits.maxMediaBytes)
-        problems.push({
-          field: 'media',
-          message: `Image ${n} is ${m.data.byteLength - this.limits.maxMediaBytes} bytes over Mastodon's 16 MB limit.`,
-        });
-      const alt = countGraphemes(m.altText.trim());
-      if (alt === 0)
-        problems.push({ field: 'altText', message: `Image ${n} needs a description (alt text).` });
-      else if ([...m.altText].length > this.limits.maxAltTextLength)
-        problems.push({
-          field: 'altText',
-          message: `The description of image ${n} is ${[...m.altText].length - this.limits.maxAltTextLength} characters over the 1500 limit.`,
-        });
-    });
+    problems.push(
+      ...checkImages(media, this.limits, {
+        network: 'Mastodon',
+        altTextLength: (alt) => [...alt].length,
+      }),
+    );
     return problems;
   }
 
@@ -245,13 +226,17 @@ export class MastodonConnector
       'GET',
       `/api/v1/accounts/${encodeURIComponent(me.id)}/statuses?limit=40&exclude_reblogs=true`,
     )) as MastoStatus[];
-    const wanted = comparable(input.text);
+    // `reply` puts "@author " before the text, so leading mentions are not compared; a reply
+    // must also answer the same status, or the same words said to two residents would match.
+    const bare = (text: string) => comparable(text).replace(/^(@[\w.@-]+\s+)+/u, '');
+    const wanted = bare(input.text);
     const since = input.intendedAt ? input.intendedAt.getTime() - 5 * 60_000 : Number.NEGATIVE_INFINITY;
-    const found = rows.find(
+    const found = (rows as (MastoStatus & { in_reply_to_id?: string | null })[]).find(
       (s) =>
-        comparable(htmlToText(s.content)) === wanted &&
+        bare(htmlToText(s.content)) === wanted &&
         s.spoiler_text === (input.contentWarning ?? '') &&
-        Date.parse(s.created_at) >= since,
+        Date.parse(s.created_at) >= since &&
+        (input.inReplyTo === undefined || s.in_reply_to_id === input.inReplyTo),
     );
     return found ? { ref: { id: found.id }, url: found.url ?? found.uri } : undefined;
   }

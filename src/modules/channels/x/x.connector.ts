@@ -40,7 +40,8 @@ import type {
   Published,
 } from '../port.ts';
 import { ChannelError, classifyHttpFailure, networkFailure } from '../channel-error.ts';
-import { countGraphemes, countX, splitForThread } from '../text.ts';
+import { checkImages } from '../media-check.ts';
+import { countX, splitForThread } from '../text.ts';
 import { mapMentionPage, tweetText } from './x.mapper.ts';
 
 export type XConfig = {
@@ -50,6 +51,14 @@ export type XConfig = {
   apiBaseUrl?: string;
   timeoutMs?: number;
   maxPages?: number;
+  /** When the access token stops working (X gives two hours); renewed a minute before. */
+  expiresAt?: Date;
+  /**
+   * Renews the access token with the stored refresh token (OAuth 2.0 offline.access). Called
+   * before a call when the token has expired, and once after a 401; throws ChannelError
+   * auth_expired when X will not renew it (the account is then flagged by the caller's hook).
+   */
+  refresh?: () => Promise<{ accessToken: string; expiresAt?: Date }>;
 };
 
 const limit = 280;
@@ -103,15 +112,31 @@ export class XConnector
     maxAltTextLength: 1000,
     canThread: true,
   };
-  private readonly api: XApi;
+  private api: XApi;
+  private expiresAt: Date | undefined;
+  private refreshing: Promise<void> | undefined;
   private me: Promise<AccountIdentity> | undefined;
 
   constructor(private readonly config: XConfig) {
-    this.api = new XApi(
-      config.accessToken,
-      config.apiBaseUrl ?? 'https://api.x.com',
-      config.timeoutMs ?? 15_000,
-    );
+    this.api = this.client(config.accessToken);
+    this.expiresAt = config.expiresAt;
+  }
+
+  private client(token: string): XApi {
+    return new XApi(token, this.config.apiBaseUrl ?? 'https://api.x.com', this.config.timeoutMs ?? 15_000);
+  }
+
+  /** One renewal at a time per connector; later callers wait for the same one. */
+  private renew(): Promise<void> {
+    const refresh = this.config.refresh;
+    if (!refresh) return Promise.resolve();
+    this.refreshing ??= refresh()
+      .then(({ accessToken, expiresAt }) => {
+        this.api = this.client(accessToken);
+        this.expiresAt = expiresAt;
+      })
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
   }
 
   check(input: PostInput): LimitProblem[] {
@@ -119,32 +144,12 @@ export class XConnector
     const media = input.media ?? [];
     if (input.text.trim() === '' && media.length === 0)
       problems.push({ field: 'text', message: 'Enter the text of the post.' });
-    if (media.length > this.limits.maxMedia)
-      problems.push({
-        field: 'media',
-        message: `X allows ${this.limits.maxMedia} images per post; remove ${media.length - this.limits.maxMedia}.`,
-      });
-    media.forEach((m, i) => {
-      const n = i + 1;
-      if (!this.limits.mediaTypes.includes(m.mimeType))
-        problems.push({
-          field: 'media',
-          message: `Image ${n} is ${m.mimeType}; X takes JPEG, PNG, GIF or WebP.`,
-        });
-      if (m.data.byteLength > this.limits.maxMediaBytes)
-        problems.push({
-          field: 'media',
-          message: `Image ${n} is ${m.data.byteLength - this.limits.maxMediaBytes} bytes over X's 5 MB limit.`,
-        });
-      const alt = [...m.altText.trim()].length;
-      if (countGraphemes(m.altText.trim()) === 0)
-        problems.push({ field: 'altText', message: `Image ${n} needs a description (alt text).` });
-      else if (alt > this.limits.maxAltTextLength)
-        problems.push({
-          field: 'altText',
-          message: `The description of image ${n} is ${alt - this.limits.maxAltTextLength} characters over X's 1000 limit.`,
-        });
-    });
+    problems.push(
+      ...checkImages(media, this.limits, {
+        network: 'X',
+        altTextLength: (alt) => [...alt.trim()].length,
+      }),
+    );
     return problems;
   }
 
@@ -276,7 +281,7 @@ export class XConnector
     intendedAt: Date | undefined,
   ): Promise<string> {
     try {
-      const res = await this.api.post<{ data: { id: string } }>('tweets', body);
+      const res = await this.x(() => this.api.post<{ data: { id: string } }>('tweets', body), true);
       return res.data.id;
     } catch (error) {
       if (!isDuplicate(error)) throw classify(error);
@@ -316,11 +321,26 @@ export class XConnector
     };
   }
 
-  private async x<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a call with a live token: renews first when the token has expired, and renews then
+   * retries once when X answers 401 (a token revoked or expired early). `raw` leaves X's own
+   * error unclassified for callers that read it (the duplicate-content refusal).
+   */
+  private async x<T>(call: () => Promise<T>, raw = false): Promise<T> {
+    if (this.config.refresh && this.expiresAt && this.expiresAt.getTime() - 60_000 < Date.now())
+      await this.renew();
     try {
       return await call();
     } catch (error) {
-      throw classify(error);
+      if (this.config.refresh && error instanceof ApiResponseError && error.code === 401) {
+        await this.renew();
+        try {
+          return await call();
+        } catch (again) {
+          throw raw ? again : classify(again);
+        }
+      }
+      throw raw ? error : classify(error);
     }
   }
 }

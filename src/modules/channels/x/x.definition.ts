@@ -10,7 +10,7 @@ export const xDefinition: ConnectorDefinition = {
   kind: 'x',
   label: 'X (Twitter)',
   howToConnect:
-    'Authorise Townsquare’s X app for the council’s account (OAuth 2.0 with tweet.read, tweet.write, users.read and media.write), then paste the user access token here.',
+    'Sign in to X as the council and allow Townsquare to post and read mentions. Or paste an OAuth 2.0 user access token (tweet.read, tweet.write, users.read, media.write).',
   fields: [
     { name: 'accessToken', label: 'User access token', isSecret: true, isRequired: true },
     {
@@ -23,9 +23,25 @@ export const xDefinition: ConnectorDefinition = {
       networkAddress: 'url',
     },
   ],
-  create: ({ settings, credentials }) =>
-    createXConnector({
+  create: ({ settings, credentials }, services) => {
+    let current = credentials;
+    const refresh = services?.refreshCredentials;
+    return createXConnector({
       accessToken: credentials.accessToken ?? '',
       ...(settings.apiBaseUrl ? { apiBaseUrl: settings.apiBaseUrl } : {}),
-    }),
+      // Accounts connected through OAuth carry a refresh token; pasted tokens do not renew.
+      ...(credentials.refreshToken && refresh
+        ? {
+            ...(credentials.expiresAt ? { expiresAt: new Date(credentials.expiresAt) } : {}),
+            refresh: async () => {
+              current = await refresh(current);
+              return {
+                accessToken: current.accessToken ?? '',
+                ...(current.expiresAt ? { expiresAt: new Date(current.expiresAt) } : {}),
+              };
+            },
+          }
+        : {}),
+    });
+  },
 };
