@@ -18,14 +18,18 @@ import { repoRoot, round, type Measurement } from './support.ts';
 
 const data = path.join(repoRoot, '..', 'shared', 'data');
 const speedLines = 50_000;
+const speedPasses = 3;
 
 export const about = `Quality: london-dev.csv with mixed=1 rows left out (9,327 rows), text = title, newline,
 detail. Macro-F1 is scikit-learn's (mean over labels in the truth or the predictions). The baseline
 is scripts/triage-baseline.py run here (python3-sklearn: word 1-2 + char_wb 2-5 TF-IDF, LinearSVC
 C=0.5, trained on london-train without mixed rows; its area is derived from its category).
 Speed: ${speedLines.toLocaleString('en-GB')} dev texts as JSON lines through runTriageCli (the code
-behind \`townsquare triage\`) in this one Node process, so one core; the baseline is JSON.parse +
-JSON.stringify of the same lines through the same line splitting. Sentiment is scored on TweetEval
+behind \`townsquare triage\`) in this one Node process, so one core, best of ${speedPasses} passes; the
+baseline is JSON.parse + JSON.stringify of the same lines through the same line splitting, best of
+${speedPasses} passes taken in turns with ours. The per-CPU-second rate divides by the process's CPU time
+(user + system, garbage collector threads included), which other work on the machine changes far
+less than wall time. Sentiment is scored on TweetEval
 validation tweets; complaint intent on the Preotiuc-Pietro et al. customer-service tweets (recall and
 precision of intent=complaint against complaint=1); language as the share of dev rows called English.`;
 
@@ -79,12 +83,19 @@ function chunked(text: string): Readable {
   return Readable.from(chunks);
 }
 
+/** The last timeLines pass's lines per second of this process's CPU time. */
+let lastCpuRate = 0;
+
+/** Lines per second of wall time (and sets lastCpuRate). */
 async function timeLines(
   input: string,
   run: (input: Readable, out: Writable) => Promise<void>,
 ): Promise<number> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await run(chunked(input), new NullSink());
+  const used = process.cpuUsage(cpu);
+  lastCpuRate = speedLines / ((used.user + used.system) / 1e6);
   return speedLines / ((performance.now() - started) / 1000);
 }
 
@@ -145,8 +156,16 @@ export default async function triageBench(): Promise<Measurement[]> {
     lines.push(JSON.stringify({ id: `m${i}`, text: dev[i % dev.length]?.text ?? '' }));
   const input = lines.join('\n') + '\n';
   await timeLines(input.slice(0, 200_000), (i, o) => runTriageCli(i, o, triage)); // warm the JIT
-  const ourRate = await timeLines(input, (i, o) => runTriageCli(i, o, triage));
-  const baseRate = await timeLines(input, passthrough);
+  // Best of three passes each, taken in turns: on a shared machine other work slows some passes,
+  // and the fastest is the closest to what one free core does.
+  let ourRate = 0;
+  let ourCpuRate = 0;
+  let baseRate = 0;
+  for (let pass = 0; pass < speedPasses; pass++) {
+    ourRate = Math.max(ourRate, await timeLines(input, (i, o) => runTriageCli(i, o, triage)));
+    ourCpuRate = Math.max(ourCpuRate, lastCpuRate);
+    baseRate = Math.max(baseRate, await timeLines(input, passthrough));
+  }
 
   const english = dev.filter((d) => detectLanguage(d.text) === 'en').length / dev.length;
   const complaint = complaintScores();
@@ -161,6 +180,7 @@ export default async function triageBench(): Promise<Measurement[]> {
     { name: 'category_macro_f1', value: pct(ours.category_macro_f1), unit: '%' },
     { name: 'category_macro_f1_baseline', value: pct(base.category_macro_f1), unit: '%' },
     { name: 'triage_cli_rate', value: round(ourRate), unit: 'texts/s' },
+    { name: 'triage_cli_rate_per_cpu_second', value: round(ourCpuRate), unit: 'texts/cpu-s' },
     { name: 'json_passthrough_rate_baseline', value: round(baseRate), unit: 'lines/s' },
     { name: 'sentiment_accuracy_tweeteval', value: pct(sentimentAccuracy()), unit: '%' },
     { name: 'complaint_recall_tweets', value: pct(complaint.recall), unit: '%' },

@@ -1,7 +1,8 @@
 /**
  * The inbox in Chromium with the Content Security Policy enforced: an agent opens the queue,
  * opens a resident's Mastodon conversation, replies, and sees the reply sent by the real job
- * through the Mastodon contract server; the conversation page (with its forms) passes axe.
+ * through the Mastodon contract server; a new message appears in the open queue without a
+ * reload; the conversation page (with its forms) passes axe.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,6 +24,7 @@ describe('inbox journey in Chromium', () => {
   let mastodon: MastodonServer;
   let conversationId = '';
   let statusId = '';
+  let councilId = '';
 
   before(async () => {
     [e2e, mastodon] = await Promise.all([startE2e(), startMastodonServer()]);
@@ -34,6 +36,7 @@ describe('inbox journey in Chromium', () => {
       .select('id')
       .where('slug', '=', demoCouncil.slug)
       .executeTakeFirstOrThrow();
+    councilId = council.id;
     const admin = await db
       .selectFrom('users')
       .select('id')
@@ -113,6 +116,29 @@ describe('inbox journey in Chromium', () => {
     }
     assert.match(text, /Sent/);
     assert.equal(mastodon.countContaining('the parks team will repair it this week'), 1);
+    assertClean();
+  });
+
+  it('shows a new message in the open queue without a reload', async () => {
+    const { page, assertClean } = await e2e.journey();
+    await signIn(page, demoAgentEmail);
+    assert.equal(await visit(page, '/staff/inbox'), 200);
+    let navigations = 0;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations += 1;
+    });
+    // Give the page a moment to open its event stream, then a resident writes in.
+    await page.waitForTimeout(500);
+    const text = 'The footpath by Sandford Lido is flooded and nobody can get past';
+    await e2e.app.services.contact.submit(councilId, {
+      source: 'form',
+      text,
+      name: 'Rhian Resident',
+      email: 'rhian@example.org',
+      receivedAt: new Date(),
+    });
+    await page.getByRole('link', { name: text }).waitFor({ timeout: 10_000 });
+    assert.equal(navigations, 0, 'the list changed in place');
     assertClean();
   });
 

@@ -6,7 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { load, type CheerioAPI } from 'cheerio';
 import type { Actor, StaffUser } from '../src/modules/accounts/index.ts';
-import { Browser, createCouncilWithStaff, startTestApp, type TestContext } from './support/app.ts';
+import {
+  Browser,
+  createCouncilWithStaff,
+  startTestApp,
+  testPassword,
+  type TestContext,
+} from './support/app.ts';
 import { north, outboundOf, seedConversation } from './inbox-cases-support.ts';
 
 function summary($: CheerioAPI): { text: string; href: string }[] {
@@ -254,6 +260,46 @@ describe('cases from conversations', () => {
     const $ = load((await browser.get(casePage)).body);
     assert.match($('table').last().text(), /The road was patched on Tuesday\./);
     assert.match(String($.html()), /2 residents/);
+  });
+
+  it('holds an officer’s own words to residents for approval where the team checks replies', async () => {
+    const team = await ctx.services.db.system
+      .insertInto('teams')
+      .values({ council_id: councilId, slug: 'checked', name: 'Checked', requires_reply_approval: true })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const conversationId = await seedConversation(ctx.services, councilId, {
+      teamId: team.id,
+      category: 'graffiti',
+      area: 'street_cleaning',
+    });
+    const created = await ctx.services.cases.createFromConversation(actor, conversationId, {});
+    // The fixed wording (the reference, a plain update) goes at once.
+    await ctx.services.cases.changeStatus(actor, created.id, { status: 'in_progress', note: '' });
+    await ctx.services.cases.changeStatus(actor, created.id, {
+      status: 'scheduled',
+      note: 'The crew will come on Friday morning.',
+    });
+    const out = await outboundOf(ctx.services, conversationId);
+    assert.deepEqual(
+      out.map((m) => m.delivery_status),
+      ['queued', 'queued', 'awaiting_approval'],
+    );
+    const held = out[2]!;
+    assert.match(held.body, /The crew will come on Friday morning\./);
+    // Nobody approves their own words; a colleague lets it go (to the queue: no worker here).
+    await ctx.services.jobs.start({ work: false });
+    await assert.rejects(ctx.services.replies.approve(actor, conversationId, String(held.id)), /forbidden/);
+    const colleague = await ctx.services.accounts.createUser(
+      { councilId, userId: null, label: 'test' },
+      { email: 'colleague@cases.test', name: 'Colin Colleague', role: 'agent', password: testPassword },
+    );
+    await ctx.services.replies.approve(
+      { councilId, userId: colleague.id, label: colleague.email },
+      conversationId,
+      String(held.id),
+    );
+    assert.equal((await outboundOf(ctx.services, conversationId))[2]?.delivery_status, 'queued');
   });
 
   it('shows GOV.UK errors for a status change with no status, or "not the council’s" with no reason', async () => {

@@ -224,6 +224,42 @@ describe('inbox console', () => {
     assert.ok(queues.some((q) => /^Roads \(\d+\)$/.test(q)));
   });
 
+  it('filters queues by service, category, sentiment, ward, status and assignee', async () => {
+    const angry = await seed({ body: 'The verge on Church Road has not been cut all summer' });
+    const pleased = await seed({ body: 'Thank you for the new bench in the park' });
+    const set = (id: string, values: Record<string, string | null>) =>
+      db().updateTable('conversations').set(values).where('id', '=', id).execute();
+    await set(angry.conversationId, {
+      area: 'parks_test',
+      category: 'grass_cutting',
+      sentiment: 'negative',
+      ward_code: 'E05004290',
+      assignee_id: agent2.id,
+      status: 'open',
+    });
+    await set(pleased.conversationId, {
+      area: 'parks_test',
+      category: 'compliment',
+      sentiment: 'positive',
+      ward_code: 'E05004299',
+      status: 'waiting',
+    });
+    const b = await signedIn(agent.email);
+    const hrefs = async (query: string) => {
+      const html = (await b.get(`/staff/inbox?area=parks_test&${query}`)).body;
+      return load(html)('#conversation-list tbody a.govuk-link')
+        .map((_i, el) => String(load(html)(el).attr('href')).split('/').at(-1))
+        .get();
+    };
+    assert.deepEqual((await hrefs('')).sort(), [angry.conversationId, pleased.conversationId].sort());
+    assert.deepEqual(await hrefs('category=grass_cutting'), [angry.conversationId]);
+    assert.deepEqual(await hrefs('sentiment=positive'), [pleased.conversationId]);
+    assert.deepEqual(await hrefs('ward=E05004290'), [angry.conversationId]);
+    assert.deepEqual(await hrefs('status=waiting'), [pleased.conversationId]);
+    assert.deepEqual(await hrefs(`assignee=${agent2.id}`), [angry.conversationId]);
+    assert.deepEqual(await hrefs('assignee=unassigned'), [pleased.conversationId]);
+  });
+
   it('pages through a queue with a keyset cursor, each conversation once', async () => {
     for (let i = 0; i < 55; i++) await seed({ body: `Streetlight ${i} is out`, teamId: null });
     const b = await signedIn(agent.email);
@@ -429,6 +465,50 @@ describe('inbox console', () => {
     );
   });
 
+  it('sets where residents’ email answers go, with GOV.UK errors, audited', async () => {
+    const adminBrowser = await signedIn(admin.email);
+    const inbound = `inbox@${ctx.services.config.inboundEmailDomain}`;
+    const page = load((await adminBrowser.get('/staff/inbox/settings')).body);
+    assert.equal(page('#replyTo').val() ?? '', '', 'no address of its own yet');
+    assert.ok(page('#replyTo-hint').text().includes(inbound), 'the inbound address is the default');
+
+    const bad = await adminBrowser.submit(
+      '/staff/inbox/settings',
+      { replyTo: 'replies at council' },
+      '/staff/inbox/settings/reply-to',
+    );
+    assert.equal(bad.statusCode, 400);
+    const $ = load(bad.body);
+    assert.match($('title').text(), /^Error: /);
+    assert.equal($('.govuk-error-summary a').attr('href'), '#replyTo');
+    assert.equal($('#replyTo').val(), 'replies at council', 'what was typed is kept');
+
+    const saved = await adminBrowser.submit(
+      '/staff/inbox/settings',
+      { replyTo: 'replies@inbox.test' },
+      '/staff/inbox/settings/reply-to',
+    );
+    assert.equal(saved.statusCode, 303);
+    assert.equal(
+      load((await adminBrowser.get('/staff/inbox/settings')).body)('#replyTo').val(),
+      'replies@inbox.test',
+    );
+    const audit = await db()
+      .selectFrom('audit_events')
+      .select(['action', 'before', 'after'])
+      .where('council_id', '=', councilId)
+      .where('action', '=', 'inbox.reply_to_changed')
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => [a.before, a.after]),
+      [[{ replyTo: null }, { replyTo: 'replies@inbox.test' }]],
+    );
+    // Agents cannot change it.
+    const agentBrowser = await signedIn(agent.email);
+    const refused = await agentBrowser.post('/staff/inbox/settings/reply-to', { replyTo: 'x@inbox.test' });
+    assert.equal(refused.statusCode, 403);
+  });
+
   it('sends a private reply to a resident DM as a direct status, exactly once', async () => {
     const dm = mastodon.residentWrites('@townsquarecouncil my recycling box was stolen', {
       visibility: 'direct',
@@ -471,6 +551,37 @@ describe('inbox console', () => {
         (t) => t.includes('Reply by Sam Agent (private)') && t.includes('Sent'),
       ),
     );
+  });
+
+  it('answers a public mention in public or, when the agent chooses, privately; email offers no choice', async () => {
+    const b = await signedIn(agent.email);
+    const send = async (text: string, isPrivate: boolean) => {
+      const post = mastodon.residentWrites(`@townsquarecouncil ${text}`);
+      const c = await seed({ body: text, externalId: post.statusId, accountId: mastodonAccountId });
+      const page = `/staff/inbox/conversations/${c.conversationId}`;
+      const form = load((await b.get(page)).body);
+      assert.equal(form('input[name="isPrivate"]').length, 1, 'Mastodon lets the agent choose');
+      const res = await b.submit(
+        page,
+        { reply: `About: ${text}`, ...(isPrivate ? { isPrivate: 'yes' } : {}) },
+        `${page}/replies`,
+      );
+      assert.equal(res.statusCode, 303);
+      const messageId = await lastOutbound(c.conversationId);
+      await ctx.services.replies.deliver({ councilId, messageId }, 0);
+      const row = await messageRow(messageId);
+      assert.equal(row.delivery_status, 'sent');
+      assert.equal(row.is_private, isPrivate);
+      const status = mastodon.readStatus(row.external_id ?? '');
+      assert.equal(status?.in_reply_to_id, post.statusId, 'in the resident’s thread either way');
+      return status?.visibility;
+    };
+    assert.equal(await send('the bus shelter glass is smashed', false), 'public');
+    assert.equal(await send('my neighbour is fly-tipping, please keep my name out of it', true), 'direct');
+
+    const mail = await seed({ body: 'Email about council tax', channel: 'email', accountId: null });
+    const page = load((await b.get(`/staff/inbox/conversations/${mail.conversationId}`)).body);
+    assert.equal(page('input[name="isPrivate"]').length, 0, 'email is private already: no choice');
   });
 
   it('handles each failure kind: rate limit waits, outage retries, refusal shows the reason with a retry button', async () => {
@@ -654,5 +765,53 @@ describe('inbox console', () => {
     });
     assert.equal(anonymous.statusCode, 303);
     req.destroy();
+  });
+
+  it('alerts whoever must act when a response time is missed, once', async () => {
+    const due = new Date(Date.now() - 5 * 60_000);
+    const mine = await seed({ body: 'Nobody has answered me', teamId: roads, firstResponseDueAt: due });
+    await ctx.services.inbox.assign(
+      { councilId, userId: admin.id, label: 'admin' },
+      mine.conversationId,
+      agent.id,
+    );
+    const teams = await seed({ body: 'Still waiting', teamId: roads, firstResponseDueAt: due });
+    await db()
+      .insertInto('team_members')
+      .values({ council_id: councilId, team_id: roads, user_id: agent2.id })
+      .onConflict((o) => o.doNothing())
+      .execute();
+
+    const breached = await ctx.services.sla.markBreaches(councilId);
+    assert.ok(breached.includes(mine.conversationId) && breached.includes(teams.conversationId));
+    const notes = async (conversationId: string) =>
+      db()
+        .selectFrom('messages as m')
+        .leftJoin('message_mentions as mm', 'mm.message_id', 'm.id')
+        .select(['m.body', 'mm.user_id'])
+        .where('m.conversation_id', '=', conversationId)
+        .where('m.direction', '=', 'note')
+        .execute();
+    const [alert, ...more] = await notes(mine.conversationId);
+    assert.equal(more.length, 0, 'one alert, for the assignee only');
+    assert.match(alert?.body ?? '', /^First response overdue: it was due \w{3} \d{1,2} \w{3}, \d\d:\d\d\.$/u);
+    assert.equal(alert?.user_id, agent.id);
+    assert.deepEqual(
+      (await notes(teams.conversationId)).map((n) => n.user_id),
+      [agent2.id],
+      'unassigned: the team’s available members',
+    );
+    // The assignee finds it in their Mentions view; the conversation shows the overdue tag.
+    const b = await signedIn(agent.email);
+    const mentions = load((await b.get('/staff/inbox/mentions')).body);
+    assert.ok(mentions('main').text().includes('First response overdue'));
+    assert.ok(
+      texts((await b.get(`/staff/inbox/conversations/${mine.conversationId}`)).body, '#thread li').some((t) =>
+        t.includes('Internal note by Townsquare'),
+      ),
+    );
+
+    assert.deepEqual(await ctx.services.sla.markBreaches(councilId), [], 'a breach is alerted once');
+    assert.equal((await notes(mine.conversationId)).length, 1);
   });
 });

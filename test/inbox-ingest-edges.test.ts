@@ -1,7 +1,8 @@
 /**
  * The inbound edges, end to end: signed Meta webhooks from the Graph contract server (forged
- * ones refused), real SMTP to the inbound mail listener, the public contact form (GOV.UK
- * errors, CSRF on) and the public messages API.
+ * ones refused), real SMTP to the inbound mail listener (bad input of every kind stored,
+ * triaged and shown safely), the public contact form (GOV.UK errors, CSRF on) and the public
+ * messages API.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,7 +45,7 @@ describe('inbound edges', () => {
     let url: string;
     const verifyToken = 'edge-verify-token-1234';
     before(async () => {
-      graph = await new GraphContractServer().start();
+      graph = await new GraphContractServer({ subscribedFields: ['feed', 'messages'] }).start();
       const account = await t.services.channelAccounts.connect(
         { councilId, userId, label: 'test' },
         {
@@ -150,6 +151,124 @@ describe('inbound edges', () => {
       assert.match(contact.body, /12 Elm Road/);
     } finally {
       await mail.close();
+    }
+  });
+
+  it('stores, triages and shows safely every kind of bad input that arrives by email', async () => {
+    const mail = await startInboundMail({
+      port: 0,
+      host: '127.0.0.1',
+      domain: 'inbound.townsquare.test',
+      councilBySlug: async (slug) => (await t.services.councils.findBySlug(slug))?.id,
+      ingest: t.services.ingest,
+      log: t.services.log,
+    });
+    const to = 'edge-town@inbound.townsquare.test';
+    /** A raw message, for bodies a mail library would tidy: undecodable bytes, binary. */
+    const raw = (from: string, headers: string, body: Buffer) =>
+      Buffer.concat([
+        Buffer.from(
+          `From: ${from}\r\nTo: ${to}\r\nSubject: \r\nMessage-ID: <${from.replace('@', '.')}@example.test>\r\n` +
+            `MIME-Version: 1.0\r\n${headers}\r\n\r\n`,
+        ),
+        body,
+        Buffer.from('\r\n'),
+      ]);
+    const binary = Buffer.from(Array.from({ length: 4096 }, (_v, i) => (i * 131 + 7) % 256));
+    const cases = [
+      { name: 'empty', from: 'empty@example.test', text: '' },
+      { name: '1 MB', from: 'huge@example.test', text: 'Bins. '.repeat(175_000) },
+      {
+        name: 'binary',
+        from: 'binary@example.test',
+        raw: (f: string) =>
+          raw(
+            f,
+            'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64',
+            Buffer.from(binary.toString('base64').replace(/.{76}/g, '$&\r\n')),
+          ),
+      },
+      {
+        name: 'invalid UTF-8',
+        from: 'invalid@example.test',
+        raw: (f: string) =>
+          raw(
+            f,
+            'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit',
+            Buffer.concat([
+              Buffer.from('Bin '),
+              Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+              Buffer.from(' missed'),
+            ]),
+          ),
+      },
+      {
+        name: 'script',
+        from: 'script@example.test',
+        text: '<script>alert("x")</script> <b>Pothole</b> on Elm Road',
+        html: '<p>Pothole</p><script>alert("x")</script><img src=x onerror=alert(1)>',
+      },
+      { name: 'emoji', from: 'emoji@example.test', text: '🚮🚮 bins overflowing again 😡🗑️ 👨‍👩‍👧' },
+      { name: 'right-to-left', from: 'rtl@example.test', text: 'هناك حفرة كبيرة في الشارع الرئيسي' },
+      { name: 'no place', from: 'noplace@example.test', text: 'hello?' },
+    ];
+    try {
+      const transport = nodemailer.createTransport({
+        host: mail.host,
+        port: mail.port,
+        secure: false,
+        ignoreTLS: true,
+      });
+      for (const c of cases) {
+        if (c.raw) await transport.sendMail({ envelope: { from: c.from, to: [to] }, raw: c.raw(c.from) });
+        else
+          await transport.sendMail({
+            from: c.from,
+            to,
+            subject: '',
+            text: c.text,
+            ...(c.html ? { html: c.html } : {}),
+          });
+      }
+      transport.close();
+    } finally {
+      await mail.close();
+    }
+    const summary = await t.services.ingest.processPending(councilId);
+    assert.equal(summary.failed, 0, 'nothing failed');
+
+    const browser = new Browser(t.app, host);
+    assert.equal((await browser.signIn(`admin@${'edge-town'}.test`)).statusCode, 303);
+    const queue = await browser.get('/staff/inbox?channel=email');
+    assert.equal(queue.statusCode, 200);
+    assert.ok(!queue.body.includes('<script>alert'), 'the queue never shows resident markup');
+    for (const c of cases) {
+      const m = await q((tx) =>
+        tx
+          .selectFrom('messages as m')
+          .innerJoin('conversations as cv', 'cv.id', 'm.conversation_id')
+          .innerJoin('contacts as ct', 'ct.id', 'cv.contact_id')
+          .select(['m.body', 'm.triage', 'cv.id', 'cv.urgency', 'cv.intent', 'cv.language'])
+          .where('ct.email', '=', c.from)
+          .where('m.direction', '=', 'in')
+          .executeTakeFirst(),
+      );
+      assert.ok(m, `${c.name}: stored as a message, never dropped`);
+      assert.ok(m.triage, `${c.name}: triaged`);
+      assert.ok(m.urgency && m.intent && m.language, `${c.name}: urgency, intent and language set`);
+      assert.ok(!m.body.includes('\u0000') && m.body.length <= 100_001, `${c.name}: body clean and capped`);
+      const page = await browser.get(`/staff/inbox/conversations/${m.id}`);
+      assert.equal(page.statusCode, 200, `${c.name}: the page shows it`);
+      assert.ok(!/<script>alert|onerror=/u.test(page.body), `${c.name}: no resident markup on the page`);
+      const shown = load(page.body)('#thread li .govuk-inset-text p').first();
+      assert.equal(shown.attr('dir'), 'auto', `${c.name}: its own text direction`);
+      if (c.name === 'empty') assert.equal(shown.text().trim(), '(No text)');
+      if (c.name === 'script')
+        assert.ok(
+          page.body.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &lt;b&gt;Pothole&lt;/b&gt;'),
+        );
+      if (c.name === 'emoji' || c.name === 'right-to-left') assert.ok(shown.text().includes(c.text!));
+      if (c.name === 'invalid UTF-8') assert.match(shown.text(), /^Bin .* missed$/u);
     }
   });
 

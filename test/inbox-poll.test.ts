@@ -8,10 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JobContext } from '../src/jobs/index.ts';
 import { DutyAlerter, IngestService, inboxJobs, type InboxJobs } from '../src/modules/inbox/index.ts';
-import { startMastodonServer, type MastodonServer } from './peers/mastodon/server.ts';
-import { createCouncilWithStaff, startTestApp, type TestContext } from './support/app.ts';
+import type { MastodonServer } from './peers/mastodon/server.ts';
+import type { TestContext } from './support/app.ts';
+import { councilWithMastodon, type MastodonCouncil } from './support/mastodon-council.ts';
 
 describe('inbox.poll-account on Mastodon', () => {
+  let town: MastodonCouncil;
   let ctx: TestContext;
   let server: MastodonServer;
   let councilId: string;
@@ -20,28 +22,11 @@ describe('inbox.poll-account on Mastodon', () => {
   let job: JobContext;
 
   before(async () => {
-    server = await startMastodonServer();
-    ctx = await startTestApp();
-    const made = await createCouncilWithStaff(ctx.services, 'poll-town', [
-      { email: 'admin@poll-town.test', role: 'admin' },
-    ]);
-    councilId = made.councilId;
-    const account = await ctx.services.channelAccounts.connect(
-      { councilId, userId: made.users[0]!.id, label: 'test' },
-      {
-        kind: 'mastodon',
-        name: 'Council Mastodon',
-        settings: { baseUrl: server.baseUrl },
-        credentials: { accessToken: server.token },
-      },
-    );
-    accountId = account.id;
+    town = await councilWithMastodon('poll-town', [{ email: 'admin@poll-town.test', role: 'admin' }]);
+    ({ ctx, server, councilId, accountId } = town);
     job = { jobId: 'test', log: ctx.services.log, retryCount: 0 };
   });
-  after(async () => {
-    await ctx.close();
-    await server.close();
-  });
+  after(async () => town?.close());
 
   /** The inbox jobs, over an ingest service whose processing step is `afterStore`. */
   function jobsWith(afterStore: (councilId: string) => Promise<void>): InboxJobs {

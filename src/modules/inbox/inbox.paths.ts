@@ -16,6 +16,7 @@ export const inboxPaths = {
   approve: '/staff/inbox/conversations/:conversationId/replies/:messageId/approve',
   retry: '/staff/inbox/conversations/:conversationId/replies/:messageId/retry',
   settings: '/staff/inbox/settings',
+  replyTo: '/staff/inbox/settings/reply-to',
   teamSettings: '/staff/inbox/settings/teams/:teamId',
   statuses: '/staff/inbox/settings/statuses',
   savedReplies: '/staff/inbox/settings/saved-replies',

@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorList, field } from '../../web/forms.ts';
 import type { Actor } from '../accounts/index.ts';
 import { conversationPath, inboxPaths as paths } from './inbox.paths.ts';
-import { InboxError, statusLabels, urgencies, type InboxService } from './inbox.service.ts';
+import { InboxError, statusLabels, urgencies } from './inbox.errors.ts';
+import type { InboxService } from './inbox.service.ts';
 import type { InboxSettingsService } from './inbox.settings.ts';
 import { slaStates, type QueueFilter, type SlaState } from './inbox.queries.ts';
 import { registerLiveStream } from './live-stream.ts';
@@ -164,7 +165,7 @@ export function registerInboxRoutes(app: FastifyInstance, opts: InboxRouteOption
         view.conversation.subject ?? `Conversation with ${view.contact.display_name || 'a resident'}`,
       ...view,
       savedReplies: await replies.listSaved(request.council.id),
-      choice: replyChoice(view.conversation),
+      choice: replyChoice(view.conversation, view.contact),
       statusLabels: {
         ...statusLabels,
         ...Object.fromEntries(view.options.statuses.map((s) => [s.value, s.text])),
@@ -325,6 +326,7 @@ export function registerInboxRoutes(app: FastifyInstance, opts: InboxRouteOption
           label: field(b, 'label'),
           title: field(b, 'title'),
           body: field(b, 'body'),
+          replyTo: field(b, 'replyTo'),
         });
       }
       return reply.redirect(`${request.basePath}${paths.settings}?done=saved`, 303);
@@ -339,6 +341,11 @@ export function registerInboxRoutes(app: FastifyInstance, opts: InboxRouteOption
         requiresReplyApproval: field(r.body, 'requiresReplyApproval') === 'yes',
       }),
     ),
+  );
+  app.post(
+    paths.replyTo,
+    adminGuard,
+    settingsAction((r, a) => settings.setReplyTo(a, field(r.body, 'replyTo'))),
   );
   app.post(
     paths.statuses,

@@ -1,19 +1,28 @@
 /**
  * What administrators configure for the inbox: per team, round-robin assignment and reply
- * approval; the council's own statuses; saved replies. Every change is audited.
+ * approval; the council's own statuses; saved replies; where residents' email answers go
+ * (Reply-To). Every change is audited.
  */
-import { withCouncil, type Db } from '../../db/index.ts';
+import { withCouncil, type Db, type Tx } from '../../db/index.ts';
 import { recordAudit, type Actor } from '../accounts/index.ts';
-import { InboxError } from './inbox.service.ts';
+import { InboxError } from './inbox.errors.ts';
 import { builtInStatuses, isUuid } from './inbox.queries.ts';
 
 export const placeholders = ['resident_name', 'agent_name', 'council_name', 'case_reference'] as const;
 
+/** A plain address check, as the contact form's: enough to refuse typos. */
+const addressPattern =
+  /^[^\s@<>(),;:"]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/iu;
+
 export class InboxSettingsService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly opts: { inboundEmailDomain?: string } = {},
+  ) {}
 
   async overview(councilId: string) {
     return withCouncil(this.db, councilId, async (tx) => ({
+      replyTo: await this.replyToIn(tx, councilId),
       teams: await tx
         .selectFrom('teams')
         .select(['id', 'name', 'slug', 'is_round_robin', 'requires_reply_approval'])
@@ -26,6 +35,52 @@ export class InboxSettingsService {
         .orderBy('title')
         .execute(),
     }));
+  }
+
+  /**
+   * Where residents' answers to the council's emails go: the address the council chose, or
+   * its inbound address (`<slug>@<inbound domain>`, which files answers into the inbox).
+   */
+  private async replyToIn(tx: Tx, councilId: string) {
+    const [chosen, council] = await Promise.all([
+      tx
+        .selectFrom('inbox_settings')
+        .select('reply_to_address')
+        .where('council_id', '=', councilId)
+        .executeTakeFirst(),
+      tx.selectFrom('councils').select('slug').where('id', '=', councilId).executeTakeFirst(),
+    ]);
+    const inbound =
+      council && this.opts.inboundEmailDomain ? `${council.slug}@${this.opts.inboundEmailDomain}` : null;
+    const custom = chosen?.reply_to_address ?? null;
+    return { address: custom ?? inbound, custom, inbound };
+  }
+
+  /** Sets the Reply-To of the council's emails; an empty value goes back to the inbound address. */
+  async setReplyTo(actor: Actor, address: string): Promise<void> {
+    const value = address.trim().toLowerCase() || null;
+    if (value && (value.length > 254 || !addressPattern.test(value)))
+      throw new InboxError('validation', {
+        replyTo: 'Enter an email address in the correct format, like replies@council.gov.uk',
+      });
+    await withCouncil(this.db, actor.councilId, async (tx) => {
+      const before = await this.replyToIn(tx, actor.councilId);
+      if (before.custom === value) return;
+      await tx
+        .insertInto('inbox_settings')
+        .values({ council_id: actor.councilId, reply_to_address: value })
+        .onConflict((o) =>
+          o.column('council_id').doUpdateSet({ reply_to_address: value, updated_at: new Date() }),
+        )
+        .execute();
+      await recordAudit(tx, actor, {
+        action: 'inbox.reply_to_changed',
+        entityType: 'council',
+        entityId: actor.councilId,
+        before: { replyTo: before.custom },
+        after: { replyTo: value },
+      });
+    });
   }
 
   async updateTeam(

@@ -8,6 +8,7 @@ export {
   registerCaseRoutes,
   casePaths,
   parseSatisfaction,
+  satisfactionAnswersJob,
   type CaseSummary,
 } from './cases/index.ts';
 export { InboxService, InboxError, assignRoundRobin } from './inbox.service.ts';
@@ -32,7 +33,12 @@ export {
   startInboundMail,
   type IngestResult,
   type IngestSource,
+  type MessageTap,
+  type TappedMessage,
+  type TapCandidate,
 } from './ingest/index.ts';
+export { BlueskyTagListener, type HashtagWatch } from './ingest/bluesky-tags.ts';
 export { SlaService, addBusinessMinutes, dueAt } from './sla/index.ts';
 export { ContactService, registerContactRoutes, contactPaths } from './contact/index.ts';
 export { createTriage, runTriageCli, assessUrgency, type Triage, type TriageResult } from './triage/index.ts';
+export { seedInboxDemo } from './demo.ts';

@@ -17,7 +17,15 @@
  * reconnection; rejected fails at once with the network's reason and a retry button.
  *
  * Web-form conversations have no channel to answer on: they are answered by email through the
- * council's email account, to the address the resident gave.
+ * council's email account, to the address the resident gave, or by text message through the
+ * council's GOV.UK Notify account when the resident gave only a phone number.
+ *
+ * One thread per conversation: sends into the same conversation take turns (a transaction-level
+ * advisory lock on the conversation, held while sending), so when a reply and a case notice go
+ * out at the same moment the second sees the first and answers it instead of starting a second
+ * email thread. Every email names the thread's root first in References (RFC 5322 3.6.4), and
+ * carries a Reply-To (the council's inbound address unless it chose another), so a resident's
+ * answer comes back to Townsquare, into the same conversation.
  */
 import { sql, withCouncil, type Db, type Tx } from '../../db/index.ts';
 import { defineJob, type JobDefinition } from '../../jobs/index.ts';
@@ -29,11 +37,15 @@ import {
   ChannelError,
   describeFailure,
   type ChannelAccountsService,
-  type ExternalRef,
+  type PostInput,
 } from '../channels/index.ts';
 import { announce } from './live.ts';
-import { InboxError } from './inbox.service.ts';
+import { renderPlaceholders, replyChoice } from './reply-choice.ts';
+import { emailAccount, emailSubject, replyTarget, replyToAddress, textAccount } from './reply-threads.ts';
+import { InboxError } from './inbox.errors.ts';
 import { isUuid } from './inbox.queries.ts';
+
+export { renderPlaceholders, replyChoice, type ReplyChoice } from './reply-choice.ts';
 
 export type ReplyJobData = { councilId: string; messageId: string };
 export type EnqueueOptions = {
@@ -46,33 +58,6 @@ type Enqueue = (data: ReplyJobData, opts?: EnqueueOptions) => Promise<unknown>;
 
 /** How long an outbound message may sit 'queued' or 'sending' before the sweep queues it again. */
 export const strandedAfterMs = 60_000;
-
-/** Channels where a reply can go privately (a direct message) instead of in public. */
-const privateCapable = new Set(['mastodon', 'facebook', 'instagram', 'x', 'bluesky']);
-/** Channels whose every reply is private by nature. */
-const alwaysPrivate = new Set(['email', 'notify', 'web']);
-
-export type ReplyChoice = { canChoosePrivate: boolean; isAlwaysPrivate: boolean; via: string };
-
-/** How a reply on this conversation would travel; the page shows it beside the reply box. */
-export function replyChoice(c: { channel_kind: string; is_private: boolean }): ReplyChoice {
-  if (c.channel_kind === 'web') return { canChoosePrivate: false, isAlwaysPrivate: true, via: 'email' };
-  const isAlwaysPrivate = alwaysPrivate.has(c.channel_kind) || c.is_private;
-  return {
-    canChoosePrivate: !isAlwaysPrivate && privateCapable.has(c.channel_kind),
-    isAlwaysPrivate,
-    via: c.channel_kind,
-  };
-}
-
-/**
- * Fills `{{resident_name}}`, `{{agent_name}}`, `{{council_name}}` and `{{case_reference}}`;
- * an unknown or empty placeholder becomes an empty string.
- * @example renderPlaceholders('Dear {{resident_name}}', { resident_name: 'Sam' }) // 'Dear Sam'
- */
-export function renderPlaceholders(template: string, values: Partial<Record<string, string>>): string {
-  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_m, key: string) => values[key] ?? '');
-}
 
 /** Every minute: queues the send job again for outbound messages that have lost theirs. */
 export function sweepOutboundJob(
@@ -106,6 +91,7 @@ export class ReplyService {
   constructor(
     private readonly db: Db,
     private readonly channelAccounts: ChannelAccountsService,
+    private readonly opts: { inboundEmailDomain?: string } = {},
   ) {
     this.job = defineJob<ReplyJobData>({
       name: 'inbox.send-reply',
@@ -229,21 +215,25 @@ export class ReplyService {
     if (c.channel_kind === 'web') {
       const contact = await tx
         .selectFrom('contacts')
-        .select('email')
+        .select(['email', 'phone'])
         .where('id', '=', c.contact_id)
         .executeTakeFirst();
-      if (!contact?.email)
+      if (!contact?.email && !contact?.phone)
         throw new InboxError('validation', {
-          reply: 'This resident gave no email address, so a reply cannot be sent',
+          reply: 'This resident gave no email address or phone number, so a reply cannot be sent',
         });
-      if (!(await this.emailAccount(tx)))
+      if (contact.email && !(await emailAccount(tx)))
         throw new InboxError('validation', {
           reply: 'Connect the council’s email account to answer web forms',
+        });
+      if (!contact.email && !(await textAccount(tx)))
+        throw new InboxError('validation', {
+          reply: 'Connect GOV.UK Notify to answer residents who gave only a phone number',
         });
     } else if (c.channel_kind === 'email' && !c.channel_account_id) {
       // Mail that came in through Townsquare's own SMTP listener belongs to no account: it is
       // answered through the council's email account.
-      if (!(await this.emailAccount(tx)))
+      if (!(await emailAccount(tx)))
         throw new InboxError('validation', {
           reply: 'Connect the council’s email account to answer emails',
         });
@@ -252,17 +242,6 @@ export class ReplyService {
         reply: 'This conversation has no channel account to reply through',
       });
     }
-  }
-
-  private async emailAccount(tx: Tx): Promise<string | undefined> {
-    const row = await tx
-      .selectFrom('channel_accounts')
-      .select('id')
-      .where('kind', '=', 'email')
-      .where('status', '<>', 'disconnected')
-      .orderBy('created_at')
-      .executeTakeFirst();
-    return row?.id;
   }
 
   /** A second person lets a reply go; nobody approves their own. */
@@ -403,6 +382,7 @@ export class ReplyService {
         'c.thread_key',
         'c.subject',
         'ct.email',
+        'ct.phone',
       ])
       .where('m.id', '=', data.messageId)
       .where('m.direction', '=', 'out')
@@ -411,9 +391,17 @@ export class ReplyService {
       .executeTakeFirst();
     // Gone, already settled, or locked by another run that is sending it now.
     if (!m || m.delivery_status !== 'sending') return {};
-    const accountId =
-      m.channel_kind === 'web' || (m.channel_kind === 'email' && !m.channel_account_id)
-        ? await this.emailAccount(tx)
+    // Sends into one conversation take turns, so each sees what the one before it sent.
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`inbox.thread:${m.conversation_id}`}, 0))`.execute(
+      tx,
+    );
+    // A web form is answered by email, or by text message when the resident gave only a phone.
+    const isText = m.channel_kind === 'web' && !m.email && !!m.phone;
+    const isEmail = !isText && (m.channel_kind === 'email' || m.channel_kind === 'web');
+    const accountId = isText
+      ? await textAccount(tx)
+      : m.channel_kind === 'web' || (m.channel_kind === 'email' && !m.channel_account_id)
+        ? await emailAccount(tx)
         : m.channel_account_id;
     const setStatus = async (status: string, error: string | null, externalId?: string) => {
       await tx
@@ -437,11 +425,21 @@ export class ReplyService {
     }
     try {
       const { connector } = await this.channelAccounts.connectorFor(data.councilId, accountId);
+      // A text message has no thread to answer: each one stands alone.
+      const target = isText ? undefined : await replyTarget(tx, m);
       // Email goes to the resident's address (the sender of their mail, or the form's field).
-      const input = {
+      const input: PostInput = {
         text: m.body,
         idempotencyKey: String(m.id),
-        ...(m.channel_kind === 'email' || m.channel_kind === 'web' ? { to: m.email ?? '' } : {}),
+        ...(target ? { inReplyTo: target.id } : {}),
+        ...(isText ? { to: `+${m.phone ?? ''}` } : {}),
+        ...(isEmail
+          ? {
+              to: m.email ?? '',
+              subject: emailSubject(m),
+              replyToAddress: await replyToAddress(tx, data.councilId, this.opts.inboundEmailDomain),
+            }
+          : {}),
       };
       // Not claimed by this run: an earlier one was cut off mid-send. Ask before sending again.
       const found =
@@ -450,24 +448,11 @@ export class ReplyService {
           : undefined;
       let externalId: string;
       if (found) externalId = found.ref.id;
-      else if (m.channel_kind === 'web') {
-        const subject = m.subject ? `Re: ${m.subject}` : 'Your message to the council';
-        // The first email starts the thread; every later one (the case reference, its updates)
-        // answers it, so the resident's mail program shows them as one conversation.
-        const started = await this.firstSent(tx, m.conversation_id);
-        externalId = (
-          started && canReply(connector)
-            ? await connector.reply({ id: started }, { ...input, subject })
-            : await connector.publish({ ...input, subject })
-        ).ref.id;
-      } else {
-        if (!canReply(connector)) {
-          await setStatus('failed', 'This network does not accept replies from Townsquare.');
-          return {};
-        }
-        externalId = (await connector.reply(await this.target(tx, m), input, { isPrivate: m.is_private })).ref
-          .id;
-      }
+      else if (!target) externalId = (await connector.publish(input)).ref.id;
+      else if (!canReply(connector)) {
+        await setStatus('failed', 'This network does not accept replies from Townsquare.');
+        return {};
+      } else externalId = (await connector.reply(target, input, { isPrivate: m.is_private })).ref.id;
       await setStatus('sent', null, externalId);
       await tx
         .updateTable('conversations')
@@ -495,35 +480,5 @@ export class ReplyService {
       }
       return { accountId, error };
     }
-  }
-
-  /** The external id of the first message sent into a conversation, if one has been. */
-  private async firstSent(tx: Tx, conversationId: string): Promise<string | undefined> {
-    const first = await tx
-      .selectFrom('messages')
-      .select('external_id')
-      .where('conversation_id', '=', conversationId)
-      .where('direction', '=', 'out')
-      .where('delivery_status', '=', 'sent')
-      .where('external_id', 'is not', null)
-      .orderBy('id')
-      .executeTakeFirst();
-    return first?.external_id ?? undefined;
-  }
-
-  /** What the reply answers: the resident's latest message on the channel, or the thread. */
-  private async target(
-    tx: Tx,
-    m: { conversation_id: string; thread_key: string; subject: string | null },
-  ): Promise<ExternalRef> {
-    const last = await tx
-      .selectFrom('messages')
-      .select('external_id')
-      .where('conversation_id', '=', m.conversation_id)
-      .where('direction', '=', 'in')
-      .where('external_id', 'is not', null)
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
-    return { id: last?.external_id ?? m.thread_key, ...(m.subject ? { meta: { subject: m.subject } } : {}) };
   }
 }

@@ -6,13 +6,18 @@
 import { sql, type Tx } from '../../../db/index.ts';
 import { announce } from '../live.ts';
 
-/** Queues one message into a conversation's thread; returns the message id. */
+/**
+ * Queues one message into a conversation's thread; returns the message id. With
+ * `status: 'awaiting_approval'` it waits for a second person, like any reply of a team that
+ * checks replies, and is not handed to the delivery job.
+ */
 export async function queueResidentMessage(
   tx: Tx,
   councilId: string,
   conversationId: string,
   body: string,
   authorUserId: string | null,
+  status: 'queued' | 'awaiting_approval' = 'queued',
 ): Promise<string> {
   const row = await tx
     .insertInto('messages')
@@ -22,7 +27,7 @@ export async function queueResidentMessage(
       direction: 'out',
       author_user_id: authorUserId,
       body,
-      delivery_status: 'queued',
+      delivery_status: status,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -53,4 +58,20 @@ export async function reporterConversations(tx: Tx, caseId: string): Promise<str
     .orderBy('case_reporters.conversation_id')
     .execute();
   return rows.map((r) => r.conversation_id);
+}
+
+/**
+ * Conversations (of those given) whose team has a second person approve replies: words an
+ * officer writes to their residents wait for approval there, as a reply would.
+ */
+export async function needingApproval(tx: Tx, conversationIds: string[]): Promise<Set<string>> {
+  if (conversationIds.length === 0) return new Set();
+  const rows = await tx
+    .selectFrom('conversations')
+    .innerJoin('teams', 'teams.id', 'conversations.team_id')
+    .select('conversations.id')
+    .where('conversations.id', 'in', conversationIds)
+    .where('teams.requires_reply_approval', '=', true)
+    .execute();
+  return new Set(rows.map((r) => r.id));
 }

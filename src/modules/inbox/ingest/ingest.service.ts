@@ -20,6 +20,7 @@ import {
 import type { StoredRow } from './prepare.ts';
 import { storeEvents, type IngestSource, type StoredEvent } from './store-events.ts';
 import { unclassifiedTriage, type Triager } from './triage-port.ts';
+import type { MessageTap } from './message-tap.ts';
 
 /** Connection loss, deadlock, serialisation failure, resource exhaustion, shutdown. */
 function isTransient(error: unknown): boolean {
@@ -44,6 +45,8 @@ export type IngestOptions = {
   scheduler?: IngestScheduler;
   /** Events per processing transaction. */
   chunkSize?: number;
+  /** Sees the inbound messages another module asked for (meetings' questions). */
+  tap?: MessageTap;
 };
 
 export type IngestResult = { events: StoredEvent[]; stored: number; duplicates: number };
@@ -111,6 +114,7 @@ export class IngestService {
       triager: this.triager,
       onTriageError: (error, eventId) =>
         this.opts.log.warn({ err: error, eventId }, 'triage failed; the message is stored unclassified'),
+      tap: this.opts.tap,
     };
   }
 
@@ -174,6 +178,11 @@ export class IngestService {
       for (const f of r.failed)
         this.opts.log.warn({ eventId: f.id, error: f.error }, 'inbound event could not be read');
       if (r.alerts.length > 0) await this.dispatchAlerts(r.alerts);
+      // The tapped messages are stored; this only hurries their handling (a sweep catches up).
+      if (r.tapped)
+        await this.opts.tap?.afterCommit(councilId).catch((error: unknown) => {
+          this.opts.log.warn({ err: error, councilId }, 'could not hand tapped messages on yet');
+        });
       return { processed: r.processed, failed: r.failed.length, messages: r.messages };
     } catch (error) {
       // The database going away or a deadlock says nothing about the events: let the job retry.

@@ -2,14 +2,16 @@
  * Step two of ingestion: one transaction turns a chunk of stored 'received' events into
  * contacts, conversations and messages, routes and times them, marks the events processed,
  * queues duty alerts and announces the changes. If anything fails the transaction rolls back
- * and the events stay 'received', to be picked up again; the unique message per event makes
- * a second run harmless.
+ * and the events stay 'received', to be picked up again. An event is claimed (marked processed)
+ * in the same transaction that writes its message, so a committed event is never processed
+ * again; the unique message per event backs that up: a second message for an event would fail
+ * the chunk loudly (and the event be marked failed) rather than be written. The insert has no
+ * ON CONFLICT clause for that reason, which also spares every row a speculative insertion.
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Tx } from '../../../db/index.ts';
 import { announceMany } from '../live.ts';
 import type { SlaPolicy } from '../sla/index.ts';
-import { loadSlaPolicies } from '../sla/index.ts';
 import {
   assignRoundRobin,
   findConversations,
@@ -27,6 +29,7 @@ import { recordDutyAlerts } from './duty-alert.ts';
 import { prepare, type Prepared, type StoredRow } from './prepare.ts';
 import { routeTo, routingTable, type RoutingTable } from './routing.ts';
 import type { Triager } from './triage-port.ts';
+import { tapWritten, type MessageTap } from './message-tap.ts';
 
 export type DutyAlert = {
   councilId: string;
@@ -38,6 +41,8 @@ export type DutyAlert = {
 export type ChunkDeps = {
   triager: Triager;
   onTriageError?: (error: unknown, eventId: string) => void;
+  /** Another module's view of inbound messages (meetings' questions): see message-tap.ts. */
+  tap?: MessageTap | undefined;
 };
 
 export type ChunkResult = {
@@ -45,36 +50,86 @@ export type ChunkResult = {
   failed: { id: string; error: string }[];
   messages: number;
   alerts: DutyAlert[];
+  /** Messages handed to the tap in this chunk. */
+  tapped?: number;
 };
 
+type SettingsRow = {
+  teams: { id: string; is_urgent_queue: boolean; duty_contact: string | null }[];
+  rules: { area: string | null; category: string | null; team_id: string }[];
+  policies: {
+    area: string | null;
+    urgency: string | null;
+    first_response_minutes: number;
+    resolution_minutes: number;
+    is_business_hours: boolean;
+  }[];
+};
+
+/** Teams, routing rules and SLA policies in one round trip (three would cost two more per chunk). */
 async function loadSettings(tx: Tx): Promise<ChunkSettings> {
-  const [teams, rules, policies] = await Promise.all([
-    tx.selectFrom('teams').select(['id', 'is_urgent_queue', 'duty_contact']).orderBy('created_at').execute(),
-    tx.selectFrom('routing_rules').select(['area', 'category', 'team_id']).execute(),
-    loadSlaPolicies(tx),
-  ]);
+  const { rows } = await sql<SettingsRow>`
+    SELECT
+      (SELECT coalesce(json_agg(json_build_object('id', id, 'is_urgent_queue', is_urgent_queue,
+         'duty_contact', duty_contact) ORDER BY created_at, id), '[]') FROM teams) AS teams,
+      (SELECT coalesce(json_agg(json_build_object('area', area, 'category', category, 'team_id', team_id)), '[]')
+         FROM routing_rules) AS rules,
+      (SELECT coalesce(json_agg(json_build_object('area', area, 'urgency', urgency,
+         'first_response_minutes', first_response_minutes, 'resolution_minutes', resolution_minutes,
+         'is_business_hours', is_business_hours)), '[]') FROM sla_policies) AS policies`.execute(tx);
+  const { teams, rules, policies } = rows[0]!;
   const routing: RoutingTable = routingTable(
     teams.map((t) => ({ id: t.id, isUrgentQueue: t.is_urgent_queue, dutyContact: t.duty_contact })),
     rules.map((r) => ({ area: r.area, category: r.category, teamId: r.team_id })),
   );
-  const policyList: SlaPolicy[] = policies;
+  const policyList: SlaPolicy[] = policies.map((r) => ({
+    area: r.area,
+    urgency: r.urgency,
+    firstResponseMinutes: r.first_response_minutes,
+    resolutionMinutes: r.resolution_minutes,
+    isBusinessHours: r.is_business_hours,
+  }));
   return { routing, policies: policyList };
 }
 
-/** Locks the given events that are still 'received' (another worker's are skipped). */
-async function lockEvents(tx: Tx, ids: string[]): Promise<StoredRow[]> {
+/**
+ * Claims the given events that are still 'received' by marking them processed in the same
+ * statement: the UPDATE takes the row locks a SELECT ... FOR UPDATE would, without writing each
+ * row twice (a lock, then the change) or costing another round trip. The mark is part of the
+ * chunk's transaction, so if anything later fails it rolls back with everything else and the
+ * events are 'received' again. A second worker given the same events waits for the first to
+ * finish, then finds them no longer 'received' and leaves them alone (rather than skipping
+ * them, as SKIP LOCKED did: the wait is one chunk at most). Both take the rows in the order of an
+ * index on id, so they do not deadlock; if a plan ever did, a deadlock is a transient error and
+ * the job runs again.
+ */
+async function claimEvents(tx: Tx, ids: string[]): Promise<StoredRow[]> {
   const rows = await sql<StoredRow>`
-    SELECT id, channel_kind, channel_account_id, payload::text AS payload, raw_text FROM inbound_events
+    UPDATE inbound_events SET status = 'processed', processed_at = now(), error = NULL
     WHERE id = ANY(${ids}::bigint[]) AND status = 'received'
-    ORDER BY id FOR UPDATE SKIP LOCKED`.execute(tx);
-  return rows.rows;
+    RETURNING id, channel_kind, channel_account_id, payload::text AS payload, raw_text`.execute(tx);
+  return rows.rows.sort((a, b) => Number(a.id) - Number(b.id));
 }
 
-async function lockIds(tx: Tx, ids: string[]): Promise<Set<string>> {
+async function claimIds(tx: Tx, ids: string[]): Promise<Set<string>> {
   const rows = await sql<{ id: string }>`
-    SELECT id FROM inbound_events WHERE id = ANY(${ids}::bigint[]) AND status = 'received'
-    ORDER BY id FOR UPDATE SKIP LOCKED`.execute(tx);
+    UPDATE inbound_events SET status = 'processed', processed_at = now(), error = NULL
+    WHERE id = ANY(${ids}::bigint[]) AND status = 'received'
+    RETURNING id`.execute(tx);
   return new Set(rows.rows.map((r) => r.id));
+}
+
+/**
+ * Plans for this transaction's look-ups: probe the unique indexes row by row. The look-ups join a
+ * chunk's keys (about a thousand) to tables of millions of rows; the planner's alternative, a hash
+ * join over a scan of the council's whole table, looks cheap to it because it does not count the
+ * row-level security check on every row, and it is what statistics taken before a burst (a new
+ * council, a quiet night) make it choose. With hash and merge joins and plain scans off, each key
+ * costs one index descent however large the tables grow. SET LOCAL: it ends with the transaction.
+ */
+async function useIndexProbes(tx: Tx): Promise<void> {
+  await sql`SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+    set_config('enable_seqscan', 'off', true)`.execute(tx);
 }
 
 export type PreparedChunk = { items: Prepared[]; failed: { id: string; error: string }[] };
@@ -109,19 +164,20 @@ export async function processChunk(
   deps: ChunkDeps,
   prepared?: PreparedChunk,
 ): Promise<ChunkResult> {
+  await useIndexProbes(tx);
   let chunk: PreparedChunk;
   if (prepared) {
-    const locked = await lockIds(tx, ids);
+    const claimed = await claimIds(tx, ids);
     chunk = {
-      items: prepared.items.filter((p) => locked.has(p.eventId)),
-      failed: prepared.failed.filter((f) => locked.has(f.id)),
+      items: prepared.items.filter((p) => claimed.has(p.eventId)),
+      failed: prepared.failed.filter((f) => claimed.has(f.id)),
     };
-  } else chunk = await prepareRows(await lockEvents(tx, ids), deps);
+  } else chunk = await prepareRows(await claimEvents(tx, ids), deps);
   const { items, failed } = chunk;
   if (items.length + failed.length === 0) return { processed: 0, failed: [], messages: 0, alerts: [] };
-  const written = items.length > 0 ? await writeItems(tx, councilId, items) : { messages: 0, alerts: [] };
-  await sql`UPDATE inbound_events SET status = 'processed', processed_at = now(), error = NULL
-    WHERE id = ANY(${items.map((p) => p.eventId)}::bigint[])`.execute(tx);
+  const written =
+    items.length > 0 ? await writeItems(tx, councilId, items, deps.tap) : { messages: 0, alerts: [] };
+  // Claimed as processed above; the few that could not be read are marked failed instead.
   if (failed.length > 0)
     await sql`UPDATE inbound_events e SET status = 'failed', processed_at = now(), error = u.err
       FROM unnest(${failed.map((f) => f.id)}::bigint[], ${failed.map((f) => f.error.slice(0, 2000))}::text[]) AS u(id, err)
@@ -133,7 +189,8 @@ async function writeItems(
   tx: Tx,
   councilId: string,
   items: Prepared[],
-): Promise<{ messages: number; alerts: DutyAlert[] }> {
+  tap?: MessageTap,
+): Promise<{ messages: number; alerts: DutyAlert[]; tapped: number }> {
   const settings = await loadSettings(tx);
   const contacts = await matchContacts(tx, councilId, items);
   const groups = groupThreads(items);
@@ -173,13 +230,13 @@ async function writeItems(
                 ${items.map((p) => p.externalId)}::text[], ${items.map((p) => JSON.stringify(p.triage))}::text[],
                 ${items.map((p) => p.createdAt.toISOString())}::timestamptz[])
       AS t(conv, ev, body, priv, ext, tri, at)
-    ON CONFLICT (council_id, inbound_event_id) WHERE inbound_event_id IS NOT NULL DO NOTHING
     RETURNING id, conversation_id, inbound_event_id`.execute(tx);
 
   const alerts = dutyAlertsFor(councilId, items, written.rows, conversationOf, settings);
   await recordDutyAlerts(tx, alerts);
   await announceAll(tx, councilId, groups, convOf, inserted);
-  return { messages: written.rows.length, alerts };
+  const tapped = tap ? await tapWritten(tx, councilId, tap, items, written.rows) : 0;
+  return { messages: written.rows.length, alerts, tapped };
 }
 
 function dutyAlertsFor(

@@ -60,6 +60,16 @@ export async function storeEvents(
     ON CONFLICT DO NOTHING
     RETURNING id, external_id`.execute(tx);
   const fresh = new Set(inserted.rows.map((r) => r.external_id));
+  // The usual case, nothing redelivered: every row is new and RETURNING gave every id.
+  if (inserted.rows.length === rows.length) {
+    const idOf = new Map(inserted.rows.map((r) => [r.external_id, r.id]));
+    return rows.map((r) => ({
+      id: idOf.get(r.externalId)!,
+      externalId: r.externalId,
+      isNew: true,
+      status: r.status,
+    }));
+  }
   const all = await sql<{ id: string; external_id: string; status: string }>`
     SELECT id, external_id, status FROM inbound_events
     WHERE council_id = ${councilId}::uuid AND channel_kind = ${source.kind}

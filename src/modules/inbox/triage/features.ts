@@ -113,27 +113,37 @@ export class FeatureExtractor {
   // cache miss on each of them.
   private readonly tableKeys: Int32Array;
   private readonly tableCounts: Float32Array;
-  private readonly tableMask: number;
+  private readonly fullMask: number;
+  /**
+   * The part of the table in use for the current text: at most half full, sized to the text, so a
+   * short message's counts stay within the first-level cache instead of spreading over 256 KB.
+   */
+  private tableMask: number;
   private readonly touched: Int32Array;
   private nTouched = 0;
   private readonly outIdx: Int32Array;
   private readonly outVal: Float32Array;
   private outLen = 0;
+  private readonly idfShift: number;
 
   constructor(
     private readonly config: FeatureConfig,
     /**
      * Quantised idf per bucket (any positive scale: each block is L2-normalised, so the scale
      * cancels); 0 means the bucket is not used (below min_df at training time). Undefined: all 1.
+     * A Uint32Array holds it in its top byte (see ServiceClassifier, which packs each bucket's
+     * weights offset in the other 24 bits so that one memory read serves both).
      */
-    private readonly idf: Uint8Array | undefined,
+    private readonly idf: Uint8Array | Uint32Array | undefined,
   ) {
+    this.idfShift = idf instanceof Uint32Array ? 24 : 0;
     this.mask = (1 << config.bits) - 1;
     const cap = MAX_FEATURES;
     const tableSize = 1 << Math.ceil(Math.log2(cap * 2));
     this.tableKeys = new Int32Array(tableSize).fill(-1);
     this.tableCounts = new Float32Array(tableSize);
-    this.tableMask = tableSize - 1;
+    this.fullMask = tableSize - 1;
+    this.tableMask = this.fullMask;
     this.touched = new Int32Array(cap);
     this.outIdx = new Int32Array(cap);
     this.outVal = new Float32Array(cap);
@@ -169,9 +179,10 @@ export class FeatureExtractor {
       const b = this.tableKeys[slot]!;
       const c = this.tableCounts[slot]!;
       this.tableKeys[slot] = -1;
-      const idf = this.idf ? this.idf[b]! : 1;
+      const idf = this.idf ? this.idf[b]! >>> this.idfShift : 1;
       if (idf === 0) continue;
-      const v = (1 + Math.log(c)) * idf;
+      // Most n-grams occur once in a message: log(1) is 0, no need to compute it.
+      const v = c === 1 ? idf : (1 + Math.log(c)) * idf;
       this.outIdx[this.outLen] = b;
       this.outVal[this.outLen++] = v;
       norm += v * v;
@@ -242,6 +253,11 @@ export class FeatureExtractor {
    */
   extract(prepared: string): SparseVector {
     this.outLen = 0;
+    // A block has at most four distinct features per character: words and bigrams together at
+    // most one, char n-grams at most 4L - 1 for a word of L characters. Twice that keeps the
+    // table at most half full; long texts get the whole table, as before.
+    const bound = prepared.length * 4 + 8;
+    this.tableMask = Math.min(this.fullMask, (1 << Math.ceil(Math.log2(bound * 2))) - 1);
     this.words(prepared, SEED_WORD, true);
     this.flush(1);
     this.chars(prepared.length > MAX_CHAR_NGRAM_CHARS ? prepared.slice(0, MAX_CHAR_NGRAM_CHARS) : prepared);

@@ -42,10 +42,53 @@ const OTHER = new Set(
     .split(/\s+/),
 );
 
-const WORDS = /[\p{L}’']+/gu;
 const NON_LATIN_LETTER = /[^\P{L}\p{Script=Latin}]/u;
 const NON_LATIN_LETTERS = /[^\P{L}\p{Script=Latin}]/gu;
 const LATIN_LETTERS = /\p{Script=Latin}/gu;
+const WELSH_SPELLING = /(?:dd|ll|wy|ŵ|ŷ|ydd|aeth|ch[wy])/;
+
+// Words are runs of letters and apostrophes (straight or curly), as /[\p{L}’']+/u finds them, but
+// scanned by hand over a per-code-unit class table: a match object and a string per word were
+// most of this function's cost.
+const LETTER = /^\p{L}$/u;
+/** 0 = not yet known, 1 = word character, 2 = not. Filled lazily beyond ASCII. */
+const wordClass = new Uint8Array(65_536);
+for (let c = 0; c < 128; c++) wordClass[c] = LETTER.test(String.fromCharCode(c)) || c === 0x27 ? 1 : 2;
+wordClass[0x2019] = 1;
+
+/** Length in code units (1 or 2) of the word character at `i`, or 0. */
+function wordCharAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  let k = wordClass[c]!;
+  if (k === 1) return 1;
+  if (k === 2) return 0;
+  // Surrogates are never cached: only a whole pair can be a letter.
+  if (c >= 0xd800 && c <= 0xdfff)
+    return c <= 0xdbff && i + 1 < text.length && LETTER.test(text.slice(i, i + 2)) ? 2 : 0;
+  k = LETTER.test(String.fromCharCode(c)) ? 1 : 2;
+  wordClass[c] = k;
+  return k === 1 ? 1 : 0;
+}
+
+/** Calls `visit` with each word of `text` (curly apostrophes made straight), in order. */
+export function forEachWord(text: string, visit: (word: string) => void): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let w = wordCharAt(text, i);
+    if (w === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (w > 0) {
+      i += w;
+      w = i < n ? wordCharAt(text, i) : 0;
+    }
+    const word = text.slice(start, i);
+    visit(word.includes('’') ? word.replace(/’/g, "'") : word);
+  }
+}
 
 /**
  * Detects the language of a message.
@@ -65,14 +108,14 @@ export function detectLanguage(text: string): Language {
   let cy = 0;
   let other = 0;
   let words = 0;
-  for (const m of sample.toLowerCase().matchAll(WORDS)) {
-    const w = m[0].replace(/’/g, "'");
+  forEachWord(sample.toLowerCase(), (word) => {
     words++;
-    if (ENGLISH.has(w)) en++;
-    if (WELSH.has(w)) cy++;
-    else if (/(?:dd|ll|wy|ŵ|ŷ|ydd|aeth|ch[wy])/.test(w) && !ENGLISH.has(w)) cy += 0.25;
-    if (OTHER.has(w)) other++;
-  }
+    const isEnglish = ENGLISH.has(word);
+    if (isEnglish) en++;
+    if (WELSH.has(word)) cy++;
+    else if (!isEnglish && WELSH_SPELLING.test(word)) cy += 0.25;
+    if (OTHER.has(word)) other++;
+  });
   if (words === 0) return 'other';
   if (cy >= 2 && cy > en * 1.2) return 'cy';
   if (cy >= 1 && en === 0 && words <= 4) return 'cy';

@@ -43,7 +43,13 @@ export class ServiceClassifier {
   private readonly labelIndex: ReadonlyMap<string, number>;
   private readonly scales: Float64Array;
   private readonly biases: Float64Array;
-  private readonly starts: Int32Array;
+  /**
+   * Per bucket, its quantised idf in the top byte and where its run of non-zero weights starts in
+   * the low 24 bits (the run ends where the next bucket's starts). Features hash to buckets at
+   * random over a 4 MB table, so each look-up is a cache miss; packed, the idf the extractor reads
+   * and the run bounds the scorer reads come in on one miss instead of two.
+   */
+  private readonly packed: Uint32Array;
   private readonly entries: Uint16Array;
   /** Per feature of the current text: where its run of non-zero weights starts and ends. */
   private readonly runStart = new Int32Array(MAX_FEATURES);
@@ -51,7 +57,8 @@ export class ServiceClassifier {
 
   constructor(private readonly model: ServiceModel) {
     const { header } = model;
-    this.extractor = new FeatureExtractor(header.features, model.idf);
+    this.packed = packBuckets(model.idf, model.starts);
+    this.extractor = new FeatureExtractor(header.features, this.packed);
     this.nClasses = header.labels.length;
     this.acc = new Float64Array(this.nClasses);
     this.areas = header.labels.map((l) => l.slice(0, l.indexOf('/')));
@@ -59,7 +66,6 @@ export class ServiceClassifier {
     this.labelIndex = new Map(header.labels.map((l, k) => [l, k]));
     this.scales = Float64Array.from(header.scales);
     this.biases = Float64Array.from(header.biases);
-    this.starts = model.starts;
     this.entries = model.entries;
   }
 
@@ -70,7 +76,7 @@ export class ServiceClassifier {
 
   /** Raw decision scores per label (for evaluation and debugging); a view valid until the next call. */
   scores(text: string): Float64Array {
-    const { starts, entries, acc, runStart, runEnd } = this;
+    const { packed, entries, acc, runStart, runEnd } = this;
     const n = this.nClasses;
     acc.fill(0);
     const v = this.extractor.extract(prepareForClassification(text));
@@ -82,8 +88,8 @@ export class ServiceClassifier {
     // Indices are in range by construction, so `!` rather than `?? 0` on each access.
     for (let i = 0; i < m; i++) {
       const b = idx[i]!;
-      runStart[i] = starts[b]!;
-      runEnd[i] = starts[b + 1]!;
+      runStart[i] = packed[b]! & RUN_MASK;
+      runEnd[i] = packed[b + 1]! & RUN_MASK;
     }
     for (let i = 0; i < m; i++) {
       const end = runEnd[i]!;
@@ -129,6 +135,17 @@ export class ServiceClassifier {
       confidence: { area: round3(areaConfidence), category: round3(category) },
     };
   }
+}
+
+const RUN_MASK = 0xff_ffff;
+
+/** idf (top byte) and run start (low 24 bits) per bucket, plus the end of the last run. */
+function packBuckets(idf: Uint8Array, starts: Int32Array): Uint32Array {
+  const total = starts[starts.length - 1] ?? 0;
+  if (total > RUN_MASK) throw new Error(`the model has ${total} weights; the packed index holds ${RUN_MASK}`);
+  const packed = new Uint32Array(starts.length);
+  for (let b = 0; b < starts.length; b++) packed[b] = (((idf[b] ?? 0) << 24) | starts[b]!) >>> 0;
+  return packed;
 }
 
 function round3(x: number): number {

@@ -4,6 +4,7 @@
  * now"), hypothetical ("what should I do if I smell gas"), or reported as over ("the leak was
  * fixed"). Negated safeguarding mentions still come out `high`.
  */
+import { unionOf } from './pattern-union.ts';
 import { URGENCY_RULES, type UrgencyLevel, type UrgencyRule } from './urgency.rules.ts';
 
 export type { UrgencyLevel } from './urgency.rules.ts';
@@ -110,7 +111,7 @@ const RANK: Record<UrgencyLevel, number> = { routine: 0, high: 1, emergency: 2 }
  * does (clauses are substrings cut at punctuation and "but"/"however"), so a message this does not
  * match is routine without splitting it or trying the rules one by one. Most messages are.
  */
-const ANY_RULE = new RegExp(URGENCY_RULES.map((r) => `(?:${r.pattern.source})`).join('|'));
+const ANY_RULE = unionOf(URGENCY_RULES.map((r) => r.pattern));
 
 const ROUTINE: UrgencyAssessment = Object.freeze({ level: 'routine', rules: Object.freeze([]) });
 

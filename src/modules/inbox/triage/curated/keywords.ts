@@ -13,6 +13,7 @@
  *
  * Not tuned on the held-out sanity set (../sanity/): no phrase here is copied from it.
  */
+import { unionOf } from '../pattern-union.ts';
 
 export interface KeywordRule {
   /** `area/category` from service-areas.csv. */
@@ -255,7 +256,7 @@ export function normaliseForKeywords(text: string): string {
  * Every rule's pattern in one alternation: one scan says whether any rule can fire, and most
  * messages (every street report) need no more.
  */
-const ANY_KEYWORD = new RegExp(SERVICE_KEYWORDS.map((r) => `(?:${r.pattern.source})`).join('|'));
+const ANY_KEYWORD = unionOf(SERVICE_KEYWORDS.map((r) => r.pattern));
 
 /** The label the first firing rule gives a normalised text, if any rule fires. */
 export function keywordLabel(normalised: string): string | undefined {
