@@ -18,6 +18,8 @@ import './web/types.ts';
 import { registerAccountRoutes } from './modules/accounts/index.ts';
 import { registerChannelRoutes } from './modules/channels/index.ts';
 import { registerPublicRoutes, registerPublishingRoutes } from './modules/publishing/index.ts';
+// Owned by the channels work; publishing's index.ts is being changed in parallel.
+import { registerPublicMediaRoutes } from './modules/publishing/media.routes.ts';
 import { registerMeetingRoutes } from './modules/meetings/index.ts';
 import {
   registerCaseRoutes,
@@ -173,7 +175,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     secureCookies: config.secureCookies,
     modules: moduleCatalogue.staff,
   });
-  registerChannelRoutes(app, { accounts: services.channelAccounts, registry: services.connectors });
+  registerChannelRoutes(app, {
+    accounts: services.channelAccounts,
+    registry: services.connectors,
+    oauth: services.channelOAuth,
+  });
+  registerPublicMediaRoutes(app, services.publicMedia);
   registerPublicRoutes(app, { db: services.db.app, publishing: services.publishing });
   registerPublishingRoutes(app, {
     publishing: services.publishing,

@@ -35,6 +35,30 @@ const schema = z.object({
   TOWNSQUARE_TRUST_PROXY: booleanText.default(false),
   TOWNSQUARE_ENABLE_X: booleanText.default(false),
   TOWNSQUARE_ALLOW_PRIVATE_CHANNEL_ADDRESSES: booleanText.default(false),
+  // Where the hashtag listener reads posts (a relay, or a PDS) and DID documents.
+  TOWNSQUARE_BLUESKY_STREAM_URL: z
+    .string()
+    .regex(/^(wss?|https?):\/\//, 'must be a ws(s) or http(s) URL')
+    .default('wss://bsky.network'),
+  TOWNSQUARE_BLUESKY_PLC_URL: z.string().url().default('https://plc.directory'),
+  // OAuth apps the deployment registered with X and Meta (Mastodon apps are registered per
+  // council and server at connect time). Without a client id the network offers only tokens.
+  TOWNSQUARE_X_CLIENT_ID: z.string().min(1).optional(),
+  TOWNSQUARE_X_CLIENT_SECRET: z.string().min(1).optional(),
+  TOWNSQUARE_X_AUTHORIZE_URL: z.string().url().default('https://x.com/i/oauth2/authorize'),
+  TOWNSQUARE_X_API_URL: z.string().url().default('https://api.x.com'),
+  TOWNSQUARE_META_APP_ID: z
+    .string()
+    .regex(/^\d{5,20}$/, 'must be the numeric Meta app id')
+    .optional(),
+  TOWNSQUARE_META_APP_SECRET: z.string().min(1).optional(),
+  TOWNSQUARE_META_DIALOG_URL: z.string().url().default('https://www.facebook.com/v21.0/dialog/oauth'),
+  TOWNSQUARE_META_GRAPH_URL: z.string().url().default('https://graph.facebook.com'),
+  // The verify token entered in the Meta app's webhook settings, for Pages connected by login.
+  TOWNSQUARE_META_WEBHOOK_VERIFY_TOKEN: z.string().min(16).optional(),
+  // Where networks fetch published images from (Instagram's image_url). Unset: https:// and
+  // the council's first host name; set (e.g. https://townsquare.example): that, then /c/<slug>.
+  TOWNSQUARE_PUBLIC_URL: z.string().url().optional(),
   TOWNSQUARE_SESSION_HOURS: z.coerce
     .number()
     .int()
@@ -64,6 +88,12 @@ export type Config = Readonly<{
   sessionHours: number;
   enableX: boolean;
   allowPrivateChannelAddresses: boolean;
+  bluesky: { streamUrl: string; plcUrl: string };
+  oauth: {
+    x?: { clientId: string; clientSecret?: string; authorizeUrl: string; apiUrl: string };
+    meta?: { appId: string; appSecret: string; dialogUrl: string; graphUrl: string; verifyToken?: string };
+  };
+  publicUrl: string | undefined;
   /** Inbound SMTP listener port (worker and all roles); unset: no listener. */
   smtpPort: number | undefined;
   /** Mail to <council slug>@this domain lands in that council's inbox. */
@@ -101,6 +131,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: e.TOWNSQUARE_SESSION_HOURS,
     enableX: e.TOWNSQUARE_ENABLE_X,
     allowPrivateChannelAddresses: e.TOWNSQUARE_ALLOW_PRIVATE_CHANNEL_ADDRESSES,
+    bluesky: { streamUrl: e.TOWNSQUARE_BLUESKY_STREAM_URL, plcUrl: e.TOWNSQUARE_BLUESKY_PLC_URL },
+    oauth: {
+      ...(e.TOWNSQUARE_X_CLIENT_ID
+        ? {
+            x: {
+              clientId: e.TOWNSQUARE_X_CLIENT_ID,
+              ...(e.TOWNSQUARE_X_CLIENT_SECRET ? { clientSecret: e.TOWNSQUARE_X_CLIENT_SECRET } : {}),
+              authorizeUrl: e.TOWNSQUARE_X_AUTHORIZE_URL,
+              apiUrl: e.TOWNSQUARE_X_API_URL,
+            },
+          }
+        : {}),
+      ...(e.TOWNSQUARE_META_APP_ID && e.TOWNSQUARE_META_APP_SECRET
+        ? {
+            meta: {
+              appId: e.TOWNSQUARE_META_APP_ID,
+              appSecret: e.TOWNSQUARE_META_APP_SECRET,
+              dialogUrl: e.TOWNSQUARE_META_DIALOG_URL,
+              graphUrl: e.TOWNSQUARE_META_GRAPH_URL,
+              ...(e.TOWNSQUARE_META_WEBHOOK_VERIFY_TOKEN
+                ? { verifyToken: e.TOWNSQUARE_META_WEBHOOK_VERIFY_TOKEN }
+                : {}),
+            },
+          }
+        : {}),
+    },
+    publicUrl: e.TOWNSQUARE_PUBLIC_URL?.replace(/\/+$/, ''),
     smtpPort: e.TOWNSQUARE_SMTP_PORT,
     inboundEmailDomain: e.TOWNSQUARE_INBOUND_EMAIL_DOMAIN.toLowerCase(),
     logLevel: e.LOG_LEVEL,

@@ -8,7 +8,14 @@ import { openDatabase, type OpenDatabase } from './db/index.ts';
 import { JobQueue, type AnyJobDefinition } from './jobs/index.ts';
 import { AccountsService } from './modules/accounts/index.ts';
 import { CouncilsService } from './modules/councils/index.ts';
-import { ChannelAccountsService, CredentialBox, type ConnectorRegistry } from './modules/channels/index.ts';
+import {
+  createChannels,
+  CredentialBox,
+  type ChannelAccountsService,
+  type ChannelOAuthService,
+  type ConnectorRegistry,
+  type PublicMedia,
+} from './modules/channels/index.ts';
 import { createConnectorRegistry } from './connectors.ts';
 import { housekeepingJobs } from './housekeeping.ts';
 import { createPublishing, type Publishing } from './modules/publishing/index.ts';
@@ -19,11 +26,18 @@ import {
   LiveHub,
   ReplyService,
   sweepOutboundJob,
+  satisfactionAnswersJob,
   type EnqueueOptions,
   type ReplyJobData,
 } from './modules/inbox/index.ts';
-import { createMeetingsModule, type MeetingsModule } from './modules/meetings/index.ts';
 import {
+  createMeetingsModule,
+  inboxPort,
+  meetingHashtags,
+  type MeetingsModule,
+} from './modules/meetings/index.ts';
+import {
+  BlueskyTagListener,
   ContactService,
   DutyAlerter,
   IngestService,
@@ -42,6 +56,8 @@ export type Services = {
   accounts: AccountsService;
   connectors: ConnectorRegistry;
   channelAccounts: ChannelAccountsService;
+  channelOAuth: ChannelOAuthService;
+  publicMedia: PublicMedia;
   publishing: Publishing;
   meetings: MeetingsModule;
   jobs: JobQueue;
@@ -51,6 +67,8 @@ export type Services = {
   replies: ReplyService;
   live: LiveHub;
   ingest: IngestService;
+  /** Bluesky posts with an open meeting's hashtag (started by the worker). */
+  blueskyTags: BlueskyTagListener;
   sla: SlaService;
   contact: ContactService;
   close: () => Promise<void>;
@@ -65,7 +83,20 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
     enableX: config.enableX,
     allowPrivateAddresses: config.allowPrivateChannelAddresses,
   });
-  const channelAccounts = new ChannelAccountsService(database.app, new CredentialBox(secretKeys), connectors);
+  const channels = createChannels({
+    db: database.app,
+    box: new CredentialBox(secretKeys),
+    registry: connectors,
+    oauth: config.oauth,
+    // Networks fetch published images from the council's public site (Instagram's image_url).
+    councilOrigin: async (id) => {
+      const council = (await councils.list()).find((c) => c.id === id);
+      if (!council) return undefined;
+      if (config.publicUrl) return `${config.publicUrl}/c/${council.slug}`;
+      return council.hostnames[0] ? `https://${council.hostnames[0]}` : undefined;
+    },
+  });
+  const channelAccounts = channels.accounts;
   const definitions: AnyJobDefinition[] = [...housekeepingJobs({ councils, accounts })];
   const publishing = createPublishing({
     app: database.app,
@@ -76,7 +107,9 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
   definitions.push(...publishing.definitions);
   const inbox = new InboxService(database.app);
   const councilIds = async () => (await councils.list()).map((c) => c.id);
-  const replies = new ReplyService(database.app, channelAccounts);
+  const replies = new ReplyService(database.app, channelAccounts, {
+    inboundEmailDomain: config.inboundEmailDomain,
+  });
   definitions.push(
     replies.job as AnyJobDefinition,
     sweepOutboundJob(replies, councilIds) as AnyJobDefinition,
@@ -100,6 +133,7 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
   };
   // What residents are told about their case is sent like any reply, by `inbox.send-reply`.
   const cases = new CasesService(database.app, { queueDelivery: (d) => sendReply(d), log });
+  definitions.push(satisfactionAnswersJob(database.app, councilIds) as AnyJobDefinition);
   const meetings = createMeetingsModule({
     db: database.app,
     databaseUrl: database.url,
@@ -107,10 +141,17 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
     councilIds: async () => (await councils.list()).map((c) => c.id),
     jobs: () => jobs,
     log,
+    // Askers who wrote in through the inbox are answered in their own conversation.
+    inbox: inboxPort(replies, inbox),
   });
   definitions.push(...meetings.jobDefinitions);
   // Inbound: the pipeline, SLA timers and their jobs (bound to the queue below).
-  const ingest = new IngestService(database.app, { log, triager: await loadTriager(log) });
+  const ingest = new IngestService(database.app, {
+    log,
+    triager: await loadTriager(log),
+    // Messages carrying an open meeting's hashtag or keyword become questions for it.
+    tap: meetings.inboxQuestions,
+  });
   const sla = new SlaService(database.app);
   const ingestJobs = inboxJobs({
     db: database.app,
@@ -135,16 +176,29 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
     accounts,
     connectors,
     channelAccounts,
+    channelOAuth: channels.oauth,
+    publicMedia: channels.publicMedia,
     publishing,
     meetings,
     jobs,
     cases,
     inbox,
-    inboxSettings: new InboxSettingsService(database.app),
+    inboxSettings: new InboxSettingsService(database.app, { inboundEmailDomain: config.inboundEmailDomain }),
     replies,
     // Started by the web app (the inbox's event stream), which is its only listener.
     live: new LiveHub(database.url),
     ingest,
+    blueskyTags: new BlueskyTagListener({
+      db: database.app,
+      system: database.system,
+      ingest,
+      watch: meetingHashtags(database.app),
+      councilIds,
+      streamUrl: config.bluesky.streamUrl,
+      plcUrl: config.bluesky.plcUrl,
+      allowPrivateAddresses: config.allowPrivateChannelAddresses,
+      log,
+    }),
     sla,
     contact: new ContactService(database.app, ingest),
     close: async () => {

@@ -33,6 +33,8 @@ export async function runService(role: Role): Promise<void> {
           log,
         })
       : undefined;
+  // Bluesky posts carrying an open meeting's hashtag, read from the relay's repo-event stream.
+  if (role.worker) await services.blueskyTags.start();
   const app = role.web ? await buildApp(services) : undefined;
   if (app) await app.listen({ port: config.port, host: config.host });
   log.info(
@@ -42,6 +44,7 @@ export async function runService(role: Role): Promise<void> {
   installShutdown(log, async () => {
     await app?.close();
     await mail?.close();
+    await services.blueskyTags.stop();
     await services.close();
   });
 }

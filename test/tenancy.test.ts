@@ -28,7 +28,7 @@ type Tenant = {
   teamId: string;
   savedReplyId: string;
   /** Publishing: a post of B's with a variant, and an image in B's media library. */
-  publishing: { postId: string; variantId: string; mediaId: string };
+  publishing: { postId: string; variantId: string; mediaId: string; importId: string };
   /** Meetings: a meeting of B's with a question and a poll. */
   meetings: { meetingId: string; questionId: string; pollId: string };
 };
@@ -184,7 +184,32 @@ async function createPublishingRows(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  return { postId: post.id, variantId: variant.id, mediaId: media.id };
+  // An import of a roadworks list that drafted that post.
+  const imported = await db
+    .insertInto('publishing_imports')
+    .values({
+      council_id: councilId,
+      kind: 'roadworks',
+      filename: 'bbb.csv',
+      row_count: 1,
+      created_by: userId,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('publishing_import_items')
+    .values({
+      council_id: councilId,
+      kind: 'roadworks',
+      reference: 'BBB-WORKS-1',
+      post_id: post.id,
+      row_hash: 'bbb',
+      first_import_id: imported.id,
+      last_import_id: imported.id,
+      last_outcome: 'drafted',
+    })
+    .execute();
+  return { postId: post.id, variantId: variant.id, mediaId: media.id, importId: imported.id };
 }
 
 /** Text that appears only in council B's data: none of it may reach council A's staff. */
@@ -207,6 +232,7 @@ function markersOf(b: Tenant): string[] {
     'Reply of council BBB',
     'Team of council BBB',
     'Saved of council BBB',
+    'BBB-WORKS-1',
   ];
 }
 

@@ -53,11 +53,11 @@ export type E2e = {
 };
 
 /**
- * Starts the app (fresh test database, demo council) and Chromium.
+ * Starts the app (fresh test database, demo council) and Chromium; `env` adds configuration.
  * @example const e2e = await startE2e(); const { page } = await e2e.journey();
  */
-export async function startE2e(): Promise<E2e> {
-  const app = await startTestApp({ TOWNSQUARE_DEMO_PASSWORD: demoPassword });
+export async function startE2e(env: Record<string, string> = {}): Promise<E2e> {
+  const app = await startTestApp({ TOWNSQUARE_DEMO_PASSWORD: demoPassword, ...env });
   let browser: Browser | undefined;
   try {
     await seedDemo(app.services);

@@ -94,6 +94,60 @@ export interface ChannelAccountsTable {
   disconnected_at: Date | null;
 }
 
+export interface ChannelOauthAppsTable {
+  id: Generated<string>;
+  council_id: string;
+  provider: string;
+  instance_url: string;
+  redirect_uri: string;
+  client_id: string;
+  client_secret: string;
+  scopes: string;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ChannelOauthStatesTable {
+  id: Generated<string>;
+  council_id: string;
+  state_hash: string;
+  provider: string;
+  user_id: string;
+  session_hash: string;
+  account_name: string;
+  redirect_uri: string;
+  sealed: string;
+  expires_at: Date;
+  used_at: Date | null;
+  completed_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface EmailSentLedgerTable {
+  council_id: string;
+  channel_account_id: string;
+  message_id: string;
+  published: Json;
+  sent_at: Generated<Date>;
+}
+
+/** Not council-owned: one repo-event stream serves every council watching hashtags on it. */
+export interface BlueskyStreamCursorsTable {
+  service: string;
+  seq: ColumnType<string, string | number | bigint, string | number | bigint>;
+  updated_at: Generated<Date>;
+}
+
+export interface ChannelPublicMediaTable {
+  id: Generated<string>;
+  council_id: string;
+  token: string;
+  sha256: string;
+  mime_type: string;
+  data: Buffer;
+  created_at: Generated<Date>;
+}
+
 export interface InboundEventsTable {
   id: Generated<string>;
   council_id: string;
@@ -310,6 +364,13 @@ export interface SatisfactionResponsesTable {
   created_at: Generated<Date>;
 }
 
+// --- Inbox replies (src/db/migrations/0013_inbox_replies.sql) -----------------------------
+export interface InboxSettingsTable {
+  council_id: string;
+  reply_to_address: string | null;
+  updated_at: Generated<Date>;
+}
+
 // --- Publishing (src/db/migrations/0007_publishing.sql) -----------------------------------
 export interface MediaItemsTable {
   id: Generated<string>;
@@ -357,6 +418,7 @@ export interface PostsTable {
   deleted_at: Timestamp | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  service: string | null;
 }
 
 export interface PostMediaTable {
@@ -430,6 +492,52 @@ export interface IncidentsTable {
   ended_by: string | null;
   ended_at: Timestamp | null;
 }
+export interface PostMetricSnapshotsTable {
+  id: Generated<string>;
+  council_id: string;
+  variant_id: string;
+  likes: number;
+  reposts: number;
+  replies: number;
+  quotes: number | null;
+  impressions: number | null;
+  read_at: Generated<Date>;
+  checked_at: Generated<Date>;
+}
+// Publishing templates and imports (src/db/migrations/0010_publishing_templates.sql).
+export interface PublishingTemplatesTable {
+  council_id: string;
+  template_key: string;
+  title: string;
+  body: string;
+  short: string;
+  body_cy: string | null;
+  short_cy: string | null;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface PublishingImportsTable {
+  id: Generated<string>;
+  council_id: string;
+  kind: string;
+  filename: string;
+  row_count: number;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+export interface PublishingImportItemsTable {
+  council_id: string;
+  kind: string;
+  reference: string;
+  post_id: string;
+  row_hash: string;
+  first_import_id: string;
+  last_import_id: string;
+  last_outcome: string;
+  updated_at: Generated<Date>;
+}
 // --- end publishing ----------------------------------------------------------------------------
 
 // --- Meetings (src/db/migrations/0006_meetings.sql) --------------------------------------
@@ -459,6 +567,7 @@ export interface MeetingsTable {
   stream_url: string | null;
   recording_url: string | null;
   hashtag: string | null;
+  question_keyword: string | null;
   question_deadline_at: MeetingTime | null;
   moderngov_id: string | null;
   created_at: Generated<Date>;
@@ -516,6 +625,7 @@ export interface MeetingQuestionsTable {
   decided_by: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  message_id: string | null;
 }
 
 export interface QuestionVotesTable {
@@ -567,6 +677,22 @@ export interface QuestionNoticesTable {
   created_at: Generated<Date>;
   sent_at: MeetingTime | null;
 }
+
+export interface MeetingInboundMessagesTable {
+  council_id: string;
+  message_id: string;
+  conversation_id: string;
+  meeting_id: string | null;
+  channel_kind: string;
+  asker_key: string;
+  asker_name: string;
+  text: string;
+  status: Generated<string>;
+  question_id: string | null;
+  rule: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
 // --- end of Meetings ----------------------------------------------------------------------
 
 export interface Database {
@@ -577,6 +703,11 @@ export interface Database {
   audit_events: AuditEventsTable;
   channel_accounts: ChannelAccountsTable;
   inbound_events: InboundEventsTable;
+  channel_oauth_apps: ChannelOauthAppsTable;
+  channel_oauth_states: ChannelOauthStatesTable;
+  email_sent_ledger: EmailSentLedgerTable;
+  channel_public_media: ChannelPublicMediaTable;
+  bluesky_stream_cursors: BlueskyStreamCursorsTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
   routing_rules: RoutingRulesTable;
@@ -595,6 +726,7 @@ export interface Database {
   case_reporters: CaseReportersTable;
   case_events: CaseEventsTable;
   satisfaction_responses: SatisfactionResponsesTable;
+  inbox_settings: InboxSettingsTable;
   // publishing
   media_items: MediaItemsTable;
   publishing_approval_steps: PublishingApprovalStepsTable;
@@ -605,6 +737,10 @@ export interface Database {
   post_approvals: PostApprovalsTable;
   publishing_records: PublishingRecordsTable;
   incidents: IncidentsTable;
+  post_metric_snapshots: PostMetricSnapshotsTable;
+  publishing_templates: PublishingTemplatesTable;
+  publishing_imports: PublishingImportsTable;
+  publishing_import_items: PublishingImportItemsTable;
   // Meetings
   committees: CommitteesTable;
   meetings: MeetingsTable;
@@ -616,4 +752,5 @@ export interface Database {
   poll_votes: PollVotesTable;
   meeting_events: MeetingEventsTable;
   question_notices: QuestionNoticesTable;
+  meeting_inbound_messages: MeetingInboundMessagesTable;
 }

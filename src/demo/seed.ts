@@ -9,8 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Services } from '../container.ts';
 import type { Actor } from '../modules/accounts/index.ts';
-import { seedPublishingDemo } from '../modules/publishing/index.ts';
+import { seedDraftingDemo, seedPublishingDemo } from '../modules/publishing/index.ts';
 import { seedDemoMeetings } from '../modules/meetings/index.ts';
+import { seedInboxDemo } from '../modules/inbox/index.ts';
 
 export const demoCouncil = {
   slug: 'demo',
@@ -59,7 +60,17 @@ export async function seedDemo(services: Services): Promise<SeedResult> {
   const asAdmin: Actor = { councilId: council.id, userId: admin.id, label: admin.email };
   for (const person of demoStaff) await services.accounts.createUser(asAdmin, { ...person, password });
   await seedPublishingDemo(services.db.system, council.id, admin.id);
-  await seedDemoMeetings(services.meetings, asAdmin);
+  await seedDraftingDemo(services.publishing, { actor: asAdmin, role: 'admin' });
+  await seedInboxDemo(services.db.system, council.id, admin.id);
+  // Two of the meeting's questions come through the inbox, as a resident's post and text would.
+  await seedDemoMeetings(services.meetings, asAdmin, async (kind, items) => {
+    await services.ingest.ingest(
+      council.id,
+      { kind, accountId: null },
+      { items, cursor: undefined, malformed: [] },
+    );
+    await services.ingest.processPending(council.id);
+  });
   return { created: true, password, isGeneratedPassword };
 }
 
