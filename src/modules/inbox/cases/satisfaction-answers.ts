@@ -73,10 +73,11 @@ export async function recordSatisfaction(
 /**
  * Reads the inbound messages that arrived after the question in conversations still owing an
  * answer, oldest first, and records the first answer of each. Returns how many were recorded.
- * A resident who answers the question itself (not their own first post) may land in a thread
- * of its own (Mastodon threads a reply under the status it answers; an email under its
- * References root): that thread is named by one of the council's replies in the reporter's
- * conversation, so it is read as the reporter's too.
+ * A resident who answers the question itself (not their own first post) is threaded under the
+ * council's status or email; ingestion files that answer into the reporter's conversation
+ * (findConversations). Answers stored before it did sit in a thread of their own named by one
+ * of the council's replies in the reporter's conversation, so such a thread is read as the
+ * reporter's too.
  */
 export async function readSatisfactionAnswers(db: Db, councilId: string): Promise<number> {
   return withCouncil(db, councilId, async (tx) => {

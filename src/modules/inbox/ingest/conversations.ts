@@ -109,6 +109,21 @@ export type Existing = {
   first_responded_at: Date | null;
 };
 
+/**
+ * The conversation kinds a reply on a channel may join when it answers one of our sent messages:
+ * its own, and for email also `web`, because a web form's asker is answered by email.
+ */
+export const replyKinds: Readonly<Record<string, readonly string[]>> = { email: ['email', 'web'] };
+const replyKindsOf = (kind: string): readonly string[] => replyKinds[kind] ?? [kind];
+
+/**
+ * Locks and returns the known conversation of each group, keyed by groupKey. A group with no
+ * conversation of its own thread key may be a resident answering one of our replies: channels
+ * thread it under our status id (Mastodon, Bluesky, X) or our email's Message-ID (a mail client
+ * that keeps only In-Reply-To, or the first answer to a web form's email), so it joins the
+ * conversation holding the outbound message of that id. That second query runs only when some
+ * group is unmatched, and probes messages_out_external_idx.
+ */
 export async function findConversations(tx: Tx, groups: ThreadGroup[]): Promise<Map<string, Existing>> {
   const rows = await sql<Existing>`
     SELECT c.id, c.channel_kind, c.thread_key, c.team_id, c.urgency, c.status, c.first_response_due_at, c.first_responded_at
@@ -117,7 +132,26 @@ export async function findConversations(tx: Tx, groups: ThreadGroup[]): Promise<
       ON c.channel_kind = w.kind AND c.thread_key = w.tk
     ORDER BY c.id
     FOR UPDATE OF c`.execute(tx);
-  return new Map(rows.rows.map((r) => [keyOf(r.channel_kind, r.thread_key), r]));
+  const found = new Map(rows.rows.map((r) => [keyOf(r.channel_kind, r.thread_key), r]));
+  const unmatched = groups.filter((g) => !found.has(groupKey(g)));
+  if (unmatched.length === 0) return found;
+  const pairs = unmatched.flatMap((g) => replyKindsOf(g.kind).map((kind) => ({ g, kind })));
+  const replies = await sql<Existing & { group_kind: string; group_tk: string }>`
+    SELECT c.id, c.channel_kind, c.thread_key, c.team_id, c.urgency, c.status, c.first_response_due_at,
+      c.first_responded_at, w.gkind AS group_kind, w.tk AS group_tk
+    FROM unnest(${pairs.map((p) => p.g.kind)}::text[], ${pairs.map((p) => p.g.threadKey)}::text[],
+                ${pairs.map((p) => p.kind)}::text[]) AS w(gkind, tk, ckind)
+    JOIN messages m ON m.external_id = w.tk AND m.direction = 'out' AND m.external_id IS NOT NULL
+    JOIN conversations c ON c.id = m.conversation_id AND c.channel_kind = w.ckind
+    ORDER BY c.id
+    FOR UPDATE OF c`.execute(tx);
+  for (const { group_kind: kind, group_tk: tk, ...r } of replies.rows) {
+    const k = keyOf(kind, tk);
+    const had = found.get(k);
+    // Were one id ever sent into two conversations, the one on the reply's own channel wins.
+    if (!had || (had.channel_kind !== kind && r.channel_kind === kind)) found.set(k, r);
+  }
+  return found;
 }
 
 export const groupKey = (g: ThreadGroup) => keyOf(g.kind, g.threadKey);
@@ -177,6 +211,11 @@ export async function insertConversations(
   return new Set(rows.rows.map((r) => r.id));
 }
 
+function mergeGroups(a: ThreadGroup, b: ThreadGroup): ThreadGroup {
+  const bIsMoreUrgent = (urgencyRank[b.urgency] ?? 0) > (urgencyRank[a.urgency] ?? 0);
+  return { ...(bIsMoreUrgent ? b : a), items: [...a.items, ...b.items] };
+}
+
 /** New messages on known conversations: counts, times, escalation to the urgent queue, reopening. */
 export async function updateConversations(
   tx: Tx,
@@ -185,7 +224,17 @@ export async function updateConversations(
 ): Promise<void> {
   if (updates.length === 0) return;
   const now = new Date();
-  const rows = updates.map(({ existing: e, group: g }) => {
+  // Two groups of a chunk can join one conversation (its own thread, and an answer threaded
+  // under one of our replies): one row each, or UPDATE ... FROM would apply only one of them.
+  const byConversation = new Map<string, { existing: Existing; group: ThreadGroup }>();
+  for (const u of updates) {
+    const seen = byConversation.get(u.existing.id);
+    byConversation.set(
+      u.existing.id,
+      seen ? { existing: seen.existing, group: mergeGroups(seen.group, u.group) } : u,
+    );
+  }
+  const rows = [...byConversation.values()].map(({ existing: e, group: g }) => {
     const isEscalated = (urgencyRank[g.urgency] ?? 0) > (urgencyRank[e.urgency] ?? 0);
     const urgency = isEscalated ? g.urgency : e.urgency;
     const teamId = isEscalated
@@ -201,7 +250,7 @@ export async function updateConversations(
     return {
       id: e.id,
       n: g.items.length,
-      last: g.items.at(-1)!.createdAt,
+      last: new Date(Math.max(...g.items.map((p) => p.createdAt.getTime()))),
       urgency,
       teamId,
       status,
