@@ -16,11 +16,13 @@ export async function runService(role: Role): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const services = await createContainer(config, log);
+  // The queue starts before the demo seed: seeding pushes demo messages through the inbox
+  // pipeline, which hands work on to jobs (processing, meeting questions) as it would live.
+  await services.jobs.start({ work: role.worker });
   if (config.seedDemo && role.web) {
     const result = await seedDemo(services);
     process.stdout.write(demoBanner(result, `http://localhost:${config.port}`));
   }
-  await services.jobs.start({ work: role.worker });
   // Inbound mail is worker work: SMTP 250 is given once the message is committed.
   const mail =
     role.worker && config.smtpPort !== undefined
