@@ -4,7 +4,8 @@
  * post or two steps of one post; an approval still pending at the scheduled time holds the
  * post and alerts its author. Every change is recorded in the publishing record.
  */
-import { withCouncil, type Db, type Tx } from '../../db/index.ts';
+import type { ExpressionBuilder } from 'kysely';
+import { withCouncil, type Database, type Db, type Tx } from '../../db/index.ts';
 import type { FieldErrors } from '../../web/forms.ts';
 import { can, recordAudit, type Actor, type Role } from '../accounts/index.ts';
 import type { ChannelAccountsService, ConnectorRegistry } from '../channels/index.ts';
@@ -18,6 +19,16 @@ import {
 } from './post-form.ts';
 import type { PublishQueue } from './publisher.ts';
 import { appendRecord } from './records.ts';
+
+/** A posts filter: the post has a variant for this channel account (list and calendar share it). */
+export const hasVariantOn = (accountId: string) => (eb: ExpressionBuilder<Database, 'posts'>) =>
+  eb.exists(
+    eb
+      .selectFrom('post_variants')
+      .select('id')
+      .whereRef('post_variants.post_id', '=', 'posts.id')
+      .where('channel_account_id', '=', accountId),
+  );
 
 export type PostsQueue = PublishQueue & {
   sendPostDue(councilId: string, postId: string, startAfter?: Date): Promise<void>;
@@ -495,18 +506,7 @@ export class PostsService {
       if (filter.kind) q = q.where('kind', '=', filter.kind);
       if (filter.from) q = q.where('scheduled_at', '>=', filter.from);
       if (filter.to) q = q.where('scheduled_at', '<', filter.to);
-      if (filter.accountId && isUuid(filter.accountId)) {
-        const accountId = filter.accountId;
-        q = q.where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('post_variants')
-              .select('id')
-              .whereRef('post_variants.post_id', '=', 'posts.id')
-              .where('channel_account_id', '=', accountId),
-          ),
-        );
-      }
+      if (filter.accountId && isUuid(filter.accountId)) q = q.where(hasVariantOn(filter.accountId));
       return (await q.execute()).map((r) => ({
         id: r.id,
         title: r.title,

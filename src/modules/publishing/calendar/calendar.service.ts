@@ -8,7 +8,7 @@
 import { withCouncil, type Db, type Tx } from '../../../db/index.ts';
 import type { FieldErrors } from '../../../web/forms.ts';
 import { recordAudit } from '../../accounts/index.ts';
-import { PublishingError, type PostsQueue, type Staff } from '../posts.service.ts';
+import { hasVariantOn, PublishingError, type PostsQueue, type Staff } from '../posts.service.ts';
 import { appendRecord } from '../records.ts';
 import { parseLocalSchedule, toFields, type DateFields } from '../schedule.ts';
 import { dateKey, londonDate, type CalendarRange } from './calendar-range.ts';
@@ -99,18 +99,8 @@ export class CalendarService {
         .limit(2000);
       if (filter.status) q = q.where('status', '=', filter.status);
       if (filter.service) q = q.where('service', '=', filter.service);
-      if (filter.channel && isUuid(filter.channel)) {
-        const channel = filter.channel;
-        q = q.where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('post_variants')
-              .select('id')
-              .whereRef('post_variants.post_id', '=', 'posts.id')
-              .where('channel_account_id', '=', channel),
-          ),
-        );
-      } else if (filter.channel) return [];
+      if (filter.channel && isUuid(filter.channel)) q = q.where(hasVariantOn(filter.channel));
+      else if (filter.channel) return [];
       const rows = await q.execute();
       const variants = rows.length
         ? await tx
