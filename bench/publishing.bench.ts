@@ -33,6 +33,8 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 };
 
+const profileDir = process.env.BENCH_PUBLISHING_PROFILE;
+
 /**
  * `fast` sweeps for the crash test; otherwise the production windows (requeue 60 s, lost job
  * 10 min). Chunk timings the worker prints are added to `timings`.
@@ -40,7 +42,16 @@ const percentile = (values: number[], p: number) => {
 function startWorker(url: string, fast = false, timings?: ChunkTiming[]): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'test/publishing-worker.ts', url, '5', ...(fast ? ['2', '5'] : [])],
+    [
+      // BENCH_PUBLISHING_PROFILE=<dir>: each lateness worker writes a V8 CPU profile there.
+      ...(profileDir && !fast ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      '--import',
+      'tsx',
+      'test/publishing-worker.ts',
+      url,
+      '5',
+      ...(fast ? ['2', '5'] : []),
+    ],
     {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -80,6 +91,14 @@ const kill = (c: ChildProcess) =>
     if (c.exitCode !== null || c.signalCode !== null) return resolve();
     c.once('exit', () => resolve());
     c.kill('SIGKILL');
+  });
+
+/** Ends a worker with SIGTERM, so that a CPU profile it is taking is written. */
+const stop = (c: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGTERM');
   });
 
 /** Writes scheduled posts straight to the tables (the workflow is tested elsewhere) and queues their jobs in bulk. */
@@ -237,7 +256,7 @@ export default async function bench(): Promise<Measurement[]> {
         return (u.user + u.system) / 1000;
       })(),
     };
-    for (const w of workers.splice(0)) await kill(w);
+    for (const w of workers.splice(0)) await (profileDir ? stop(w) : kill(w));
     const claimMs = timings.map((t) => t.claimMs);
     const sendMs = timings.flatMap((t) => t.sendMs);
     const recordMs = timings.map((t) => t.recordMs);

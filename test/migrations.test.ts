@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -16,6 +16,7 @@ import {
   migrate,
   MigrationError,
   sql,
+  withCouncil,
   type Databases,
 } from '../src/db/index.ts';
 import { createTestDatabase, testServerUrl, type TestDatabase } from './support/database.ts';
@@ -222,5 +223,57 @@ describe('schema', () => {
         `${r.table_name}'s policies have USING and WITH CHECK: ${r.policies.join(', ')}`,
       );
     }
+  });
+});
+
+describe('withCouncil', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(async () => db.drop());
+
+  const setting = (tx: Parameters<Parameters<typeof withCouncil>[2]>[0]) =>
+    sql<{ v: string | null }>`SELECT current_setting('app.council_id', true) AS v`.execute(tx);
+
+  it('binds the council with BEGIN in one round trip, for that transaction only', async () => {
+    const councilId = randomUUID();
+    const sent: string[] = [];
+    // Count what reaches the server: BEGIN and the binding go as one query.
+    const original = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+      if (text) sent.push(text);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      const seen = await withCouncil(db.app, councilId, async (tx) => {
+        const inside = (await setting(tx)).rows[0]?.v;
+        // A transaction opened inside the callback is an ordinary one, without the binding.
+        const nested = await db.system.transaction().execute(async (t) => (await setting(t)).rows[0]?.v);
+        return { inside, nested };
+      });
+      assert.equal(seen.inside, councilId);
+      assert.ok(!seen.nested, 'a nested transaction is not bound to the council');
+    } finally {
+      pg.Client.prototype.query = original;
+    }
+    const begins = sent.filter((t) => /^\s*begin/iu.test(t));
+    assert.equal(begins.length, 2);
+    assert.match(begins[0]!, new RegExp(`set_config\\('app.council_id', '${councilId}', true\\)`, 'u'));
+    assert.ok(!sent.some((t) => t.startsWith('SELECT set_config')), 'no separate binding query');
+    // The setting is local to the transaction: the pooled connection forgets it.
+    const after = await db.app.transaction().execute(async (t) => (await setting(t)).rows[0]?.v);
+    assert.ok(!after);
+  });
+
+  it('never writes a council id that is not a UUID into SQL text', async () => {
+    const hostile = `x', true); DROP TABLE councils; --`;
+    await assert.rejects(
+      withCouncil(db.app, hostile, (tx) => tx.selectFrom('users').select('id').execute()),
+      /invalid input syntax for type uuid/u,
+    );
+    const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM councils`.execute(db.system);
+    assert.ok(rows.length === 1, 'councils is still there');
   });
 });

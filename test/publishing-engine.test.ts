@@ -13,6 +13,7 @@ import {
   variantJob,
   variantLeadSeconds,
 } from '../src/modules/publishing/index.ts';
+import { claimVariants } from '../src/modules/publishing/publisher-claim.ts';
 import { startMastodonServer, type MastodonServer } from './peers/mastodon/server.ts';
 import { startTestApp, type TestContext } from './support/app.ts';
 import {
@@ -244,6 +245,47 @@ describe('publishing engine', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('claims a variant once when many workers reach it at the same moment', async () => {
+    const { variantIds } = await scheduledPost(ctx.services, c, {
+      title: 'Claimed once',
+      body: 'Road closed for resurfacing. Marker-claim-once',
+      accounts: [accountId],
+    });
+    // A first worker holds the variant's row lock while four more start their claims; they
+    // queue on the lock with snapshots from before it commits, and each must still see the
+    // lease it took (the row as locked, not the snapshot).
+    let others: Promise<Map<string, unknown>>[] = [];
+    await withCouncil(ctx.services.db.app, c.councilId, async (tx) => {
+      await tx
+        .selectFrom('post_variants')
+        .select('id')
+        .where('id', '=', variantIds[0]!)
+        .forUpdate()
+        .execute();
+      others = Array.from({ length: 4 }, () =>
+        claimVariants(ctx.services.db.app, c.councilId, variantIds, new Date(), 60),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await tx
+        .updateTable('post_variants')
+        .set({ lease_until: new Date(Date.now() + 60_000), status: 'publishing' })
+        .where('id', '=', variantIds[0]!)
+        .execute();
+    });
+    const verdicts = (await Promise.all(others)).map((r) => r.get(variantIds[0]!));
+    assert.deepEqual(verdicts, ['busy', 'busy', 'busy', 'busy']);
+    // Once the lease has run out, one claim takes it and records one intent.
+    const later = new Date(Date.now() + 61_000);
+    const again = await Promise.all(
+      Array.from({ length: 3 }, () => claimVariants(ctx.services.db.app, c.councilId, variantIds, later, 60)),
+    );
+    assert.equal(again.filter((r) => typeof r.get(variantIds[0]!) === 'object').length, 1);
+    const attempts = await withCouncil(ctx.services.db.app, c.councilId, (tx) =>
+      tx.selectFrom('publish_attempts').select('id').where('variant_id', '=', variantIds[0]!).execute(),
+    );
+    assert.equal(attempts.length, 1, 'one intent recorded');
   });
 
   it('settles a post whose last two variants finish at the same moment', async () => {

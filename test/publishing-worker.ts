@@ -35,6 +35,7 @@ const publishing = createPublishing({
     baseRetrySeconds: 1,
     requeueAfterSeconds: Number(requeueAfter ?? 60),
     lostJobAfterSeconds: Number(lostJobAfter ?? 600),
+    ...(process.env.PUBLISHING_CHUNK_SIZE ? { chunkSize: Number(process.env.PUBLISHING_CHUNK_SIZE) } : {}),
     ...(isReportingStats ? { onChunk: (t: ChunkTiming) => void timings.push(t) } : {}),
   },
 });
@@ -46,6 +47,8 @@ await sweep();
 // One sweep at a time: the next starts half a second after the last ended.
 const sweepAgain = () => setTimeout(() => void sweep().then(sweepAgain), 500);
 sweepAgain();
+// A plain exit on SIGTERM (not the default signal death), so that --cpu-prof writes its profile.
+process.once('SIGTERM', () => process.exit(0));
 process.stdout.write('ready\n');
 if (isReportingStats)
   setInterval(() => {

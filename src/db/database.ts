@@ -5,8 +5,20 @@
  * - `system`: the connecting (owner) role, for migrations and the few cross-council reads
  *   (finding a council by host name, housekeeping jobs).
  */
-import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  PostgresDriver,
+  sql,
+  type DatabaseConnection,
+  type PostgresDialectConfig,
+  type Transaction,
+  type TransactionSettings,
+} from 'kysely';
 import pg from 'pg';
+import { isUuid } from './ids.ts';
 import type { Database } from './schema.ts';
 
 // Return bigint ids (audit events) as strings and keep timestamps as Date.
@@ -45,8 +57,8 @@ export function createDatabases(url: string, opts: { appPoolSize?: number } = {}
   // and the request answers 503.
   for (const pool of [appPool, systemPool])
     pool.on('connect', (client) => client.on('error', () => undefined));
-  const app = new Kysely<Database>({ dialect: new PostgresDialect({ pool: appPool }) });
-  const system = new Kysely<Database>({ dialect: new PostgresDialect({ pool: systemPool }) });
+  const app = new Kysely<Database>({ dialect: new CouncilBindingDialect({ pool: appPool }) });
+  const system = new Kysely<Database>({ dialect: new CouncilBindingDialect({ pool: systemPool }) });
   return {
     app,
     system,
@@ -66,10 +78,50 @@ export function createDatabases(url: string, opts: { appPoolSize?: number } = {}
  * @example await withCouncil(db.app, councilId, (tx) => tx.selectFrom('users').selectAll().execute())
  */
 export async function withCouncil<T>(db: Db, councilId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (tx) => {
-    await sql`SELECT set_config('app.council_id', ${councilId}, true)`.execute(tx);
-    return fn(tx);
-  });
+  // A council id that is not a UUID is bound as a parameter (and then refused by the policies'
+  // ::uuid cast), never written into SQL text.
+  const pending = { councilId, isBound: false, isEligible: isUuid(councilId) };
+  return councilToBind.run(pending, () =>
+    db.transaction().execute(async (tx) => {
+      if (!pending.isBound) await sql`SELECT set_config('app.council_id', ${councilId}, true)`.execute(tx);
+      return fn(tx);
+    }),
+  );
+}
+
+/** The council `withCouncil` is about to open a transaction for; taken by that BEGIN only. */
+const councilToBind = new AsyncLocalStorage<{ councilId: string; isBound: boolean; isEligible: boolean }>();
+
+/**
+ * BEGIN and the council binding in one round trip (a simple-protocol query of two statements)
+ * instead of two: every request and job runs at least one council transaction, and on a busy
+ * minute of publishing each round trip is a wake-up of the server and of this process. The
+ * id is a validated UUID, so writing it into the SQL text is safe. A transaction begun inside
+ * the callback (the binding is already taken) is an ordinary BEGIN.
+ */
+class CouncilBindingDriver extends PostgresDriver {
+  override async beginTransaction(
+    connection: DatabaseConnection,
+    settings: TransactionSettings,
+  ): Promise<void> {
+    const pending = councilToBind.getStore();
+    if (!pending || pending.isBound || !pending.isEligible || settings.isolationLevel || settings.accessMode)
+      return super.beginTransaction(connection, settings);
+    pending.isBound = true;
+    await connection.executeQuery(
+      CompiledQuery.raw(`BEGIN; SELECT set_config('app.council_id', '${pending.councilId}', true)`),
+    );
+  }
+}
+
+class CouncilBindingDialect extends PostgresDialect {
+  constructor(private readonly settings: PostgresDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): PostgresDriver {
+    return new CouncilBindingDriver(this.settings);
+  }
 }
 
 export { sql };

@@ -19,19 +19,23 @@
  * and a retry button; auth_expired holds the variant, flags the account for its owners, and
  * the sweep releases it when someone reconnects.
  */
-import { sql, withCouncil, type Db, type Tx } from '../../db/index.ts';
-import { recordAudit, type Actor } from '../accounts/index.ts';
+import { withCouncil, type Db } from '../../db/index.ts';
+import type { Actor } from '../accounts/index.ts';
 import {
   ChannelAccountError,
   ChannelError,
   canFindPublished,
   type ChannelConnector,
-  describeFailure,
   type ChannelAccountsService,
   type PostInput,
   type Published,
 } from '../channels/index.ts';
+import { claimVariants, warmClaimConnections, type Claim } from './publisher-claim.ts';
+import { explain, recordFailure, recordSuccesses, type Sent } from './publisher-record.ts';
+import { sweepLostWork } from './publisher-sweep.ts';
 import { appendRecord } from './records.ts';
+
+export { settlePost, settlePosts } from './publisher-record.ts';
 
 /** How the engine queues work; the job module implements it with pg-boss. */
 export type PublishQueue = {
@@ -68,24 +72,6 @@ export type PublisherOptions = {
 export type PublishOutcome =
   'published' | 'reconciled' | 'retry' | 'failed' | 'held' | 'not_due' | 'busy' | 'done' | 'gone';
 
-type Claim = {
-  variantId: string;
-  postId: string;
-  accountId: string;
-  /** Changes whenever the account is reconnected, refreshed or its status changes. */
-  accountVersion: string;
-  text: string;
-  link: string | null;
-  intendedAt: Date;
-  attemptId: string;
-  attemptNumber: number;
-  media: NonNullable<PostInput['media']>;
-};
-
-type Sent = { claim: Claim; published: Published; outcome: 'published' | 'reconciled' };
-
-const systemActor = (councilId: string): Actor => ({ councilId, userId: null, label: 'system' });
-
 /** At most `limit` calls of `run` at once; the rest wait their turn in order. */
 class Gate {
   private active = 0;
@@ -113,11 +99,14 @@ export class Publisher {
   private readonly leaseSeconds: number;
   private readonly maxAttempts: number;
   private readonly baseRetrySeconds: number;
-  private readonly requeueAfterSeconds: number;
-  private readonly lostJobAfterSeconds: number;
+  readonly requeueAfterSeconds: number;
+  readonly lostJobAfterSeconds: number;
   private readonly perAccountConcurrency: number;
   private readonly chunkSize: number;
+  private readonly chunkConcurrency: number;
   private readonly chunks: Gate;
+  /** Council and minute pairs whose connections have been readied (warmUp). */
+  private readonly warmed = new Set<string>();
   private readonly onChunk: ((timing: ChunkTiming) => void) | undefined;
   private readonly accountGates = new Map<string, Gate>();
   /**
@@ -141,7 +130,8 @@ export class Publisher {
     this.lostJobAfterSeconds = opts.lostJobAfterSeconds ?? 600;
     this.perAccountConcurrency = opts.perAccountConcurrency ?? 8;
     this.chunkSize = opts.chunkSize ?? 25;
-    this.chunks = new Gate(opts.chunkConcurrency ?? 8);
+    this.chunkConcurrency = opts.chunkConcurrency ?? 8;
+    this.chunks = new Gate(this.chunkConcurrency);
     this.onChunk = opts.onChunk;
   }
 
@@ -188,7 +178,8 @@ export class Publisher {
             group.indexes.map((i) => items[i]!.variantId),
           );
           const wait = group.dueAt - Date.now();
-          if (wait > 0) await sleep(wait);
+          if (wait > 1000) await this.warmUp(group.councilId, group.dueAt);
+          if (group.dueAt - Date.now() > 0) await sleep(group.dueAt - Date.now());
           await Promise.all(
             chunks.map(async (ids) => {
               const outcomes = await this.chunks
@@ -206,6 +197,19 @@ export class Publisher {
     }
     await Promise.all(work);
     return results;
+  }
+
+  /**
+   * Readies the connections a busy minute will use, once per council and minute, while its jobs
+   * wait for it (see warmClaimConnections): as many as chunks can be claimed and recorded at once.
+   */
+  private async warmUp(councilId: string, dueAt: number): Promise<void> {
+    const key = `${councilId} ${dueAt}`;
+    if (this.warmed.has(key)) return;
+    this.warmed.add(key);
+    // Only the latest minutes are remembered.
+    if (this.warmed.size > 100) this.warmed.delete(this.warmed.values().next().value!);
+    await warmClaimConnections(this.db, councilId, this.chunkConcurrency * 2);
   }
 
   /**
@@ -252,7 +256,7 @@ export class Publisher {
     const started = performance.now();
     const outcomes = new Map<string, PublishOutcome>();
     const claims: Claim[] = [];
-    for (const [id, claim] of await this.claim(councilId, variantIds, now)) {
+    for (const [id, claim] of await claimVariants(this.db, councilId, variantIds, now, this.leaseSeconds)) {
       if (typeof claim === 'string') outcomes.set(id, claim);
       else claims.push(claim);
     }
@@ -279,7 +283,7 @@ export class Publisher {
     );
     const sentAt = performance.now();
     if (sent.length) {
-      await this.recordSuccesses(councilId, sent);
+      await recordSuccesses(this.db, councilId, sent);
       for (const s of sent) outcomes.set(s.claim.variantId, s.outcome);
       await this.noteHealthy(councilId, new Set(sent.map((s) => s.claim.accountId)));
     }
@@ -348,179 +352,6 @@ export class Publisher {
     }
   }
 
-  /**
-   * Claims what it can of the chunk in one transaction: locks the variants (in id order, so two
-   * workers never deadlock), checks each is due and not owned by a live worker, takes a lease
-   * and records the intent (a `pending` attempt). That commits before anything is sent.
-   */
-  private async claim(
-    councilId: string,
-    variantIds: string[],
-    now: Date,
-  ): Promise<Map<string, Claim | PublishOutcome>> {
-    const ids = [...new Set(variantIds)].sort();
-    return withCouncil(this.db, councilId, async (tx) => {
-      const out = new Map<string, Claim | PublishOutcome>(ids.map((id) => [id, 'gone']));
-      const rows = await tx
-        .selectFrom('post_variants as v')
-        .innerJoin('posts as p', (j) =>
-          j.onRef('p.id', '=', 'v.post_id').onRef('p.council_id', '=', 'v.council_id'),
-        )
-        .innerJoin('channel_accounts as a', (j) =>
-          j.onRef('a.id', '=', 'v.channel_account_id').onRef('a.council_id', '=', 'v.council_id'),
-        )
-        .select([
-          'v.id',
-          'v.post_id',
-          'v.channel_account_id',
-          'v.text',
-          'v.status',
-          'v.intended_at',
-          'v.lease_until',
-          'v.attempt_count',
-          'p.status as post_status',
-          'p.scheduled_at',
-          'p.paused_at',
-          'p.deleted_at',
-          'p.link',
-          'a.status as account_status',
-          'a.updated_at as account_updated_at',
-          (eb) =>
-            eb
-              .exists(
-                eb
-                  .selectFrom('post_media as pm')
-                  .select('pm.post_id')
-                  .whereRef('pm.post_id', '=', 'v.post_id'),
-              )
-              .as('has_media'),
-        ])
-        .where('v.id', 'in', ids)
-        .orderBy('v.id')
-        .forUpdate('v')
-        .execute();
-      const claimable: typeof rows = [];
-      for (const row of rows) {
-        if (row.status === 'published' || row.status === 'failed') out.set(row.id, 'done');
-        else if (row.deleted_at || row.paused_at || !['scheduled', 'publishing'].includes(row.post_status))
-          out.set(row.id, 'not_due');
-        else if (!row.scheduled_at || new Date(row.scheduled_at).getTime() > now.getTime() + 1000)
-          out.set(row.id, 'not_due');
-        else if (row.lease_until && new Date(row.lease_until).getTime() > now.getTime())
-          out.set(row.id, 'busy');
-        else claimable.push(row);
-      }
-      if (!claimable.length) return out;
-      const leaseUntil = new Date(now.getTime() + this.leaseSeconds * 1000);
-      const starting = [
-        ...new Set(claimable.filter((r) => r.post_status === 'scheduled').map((r) => r.post_id)),
-      ];
-      // The lease, the intent (a pending attempt) and the posts now publishing, in one round
-      // trip. The posts are locked in id order, as everywhere in the engine.
-      const { rows: intents } = await sql<{
-        id: string;
-        intended_at: Date;
-        attempt_count: number;
-        attempt_id: string;
-      }>`
-        WITH intent AS (
-          UPDATE post_variants
-          SET status = 'publishing', intended_at = coalesce(intended_at, ${now}), lease_until = ${leaseUntil},
-            attempt_count = attempt_count + 1, updated_at = ${now}
-          WHERE id = ANY(${claimable.map((r) => r.id)}::uuid[])
-          RETURNING id, intended_at, attempt_count
-        ), attempt AS (
-          INSERT INTO publish_attempts (council_id, variant_id, intended_at)
-          SELECT ${councilId}::uuid, id, intended_at FROM intent
-          RETURNING id, variant_id
-        ), started AS (
-          UPDATE posts SET status = 'publishing'
-          WHERE id IN (
-            SELECT id FROM posts WHERE id = ANY(${starting}::uuid[]) AND status = 'scheduled' ORDER BY id FOR UPDATE
-          )
-        )
-        SELECT intent.id, intent.intended_at, intent.attempt_count, attempt.id::text AS attempt_id
-        FROM intent JOIN attempt ON attempt.variant_id = intent.id`.execute(tx);
-      const intentOf = new Map(intents.map((i) => [i.id, i]));
-      const withMedia = [...new Set(claimable.filter((r) => r.has_media).map((r) => r.post_id))];
-      const media = withMedia.length
-        ? await tx
-            .selectFrom('post_media as pm')
-            .innerJoin('media_items as m', (j) =>
-              j.onRef('m.id', '=', 'pm.media_id').onRef('m.council_id', '=', 'pm.council_id'),
-            )
-            .select(['pm.post_id', 'm.data', 'm.mime_type', 'm.alt_text', 'm.filename'])
-            .where('pm.post_id', 'in', withMedia)
-            .orderBy('pm.post_id')
-            .orderBy('pm.position')
-            .execute()
-        : [];
-      for (const row of claimable) {
-        const intent = intentOf.get(row.id)!;
-        out.set(row.id, {
-          variantId: row.id,
-          postId: row.post_id,
-          accountId: row.channel_account_id,
-          accountVersion: `${row.account_status} ${new Date(row.account_updated_at).toISOString()}`,
-          text: row.text,
-          link: row.link,
-          intendedAt: new Date(intent.intended_at ?? now),
-          attemptId: intent.attempt_id,
-          attemptNumber: intent.attempt_count,
-          media: media
-            .filter((m) => m.post_id === row.post_id)
-            .map((m) => ({
-              data: new Uint8Array(m.data),
-              mimeType: m.mime_type,
-              altText: m.alt_text,
-              filename: m.filename,
-            })),
-        });
-      }
-      return out;
-    });
-  }
-
-  /** The results of a chunk in one transaction: attempts, variants, the publishing record, the posts. */
-  private async recordSuccesses(councilId: string, sent: Sent[]): Promise<void> {
-    await withCouncil(this.db, councilId, async (tx) => {
-      const now = new Date();
-      const actor = systemActor(councilId);
-      // Attempts, variants and the publishing record (the entries appendRecord writes) in one
-      // round trip; the posts are settled after, in their own statement, so that it sees these.
-      await sql`
-        WITH attempts AS (
-          UPDATE publish_attempts AS a SET outcome = x.outcome, finished_at = ${now}
-          FROM unnest(${sent.map((s) => s.claim.attemptId)}::bigint[], ${sent.map((s) => s.outcome)}::text[])
-            AS x(id, outcome)
-          WHERE a.id = x.id
-        ), variants AS (
-          UPDATE post_variants AS v
-          SET status = 'published', external_id = x.external_id, external_url = x.external_url,
-            published_at = ${now}, lease_until = NULL, error = NULL, error_kind = NULL, updated_at = ${now}
-          FROM unnest(${sent.map((s) => s.claim.variantId)}::uuid[], ${sent.map((s) => s.published.ref.id)}::text[],
-            ${sent.map((s) => s.published.url)}::text[]) AS x(id, external_id, external_url)
-          WHERE v.id = x.id
-        )
-        INSERT INTO publishing_records (council_id, post_id, action, actor_user_id, actor_label, snapshot)
-        SELECT ${councilId}::uuid, x.post_id, 'variant.published', ${actor.userId}::uuid, ${actor.label}, x.snapshot::jsonb
-        FROM unnest(${sent.map((s) => s.claim.postId)}::uuid[], ${sent.map(({ claim, published, outcome }) =>
-          JSON.stringify({
-            variantId: claim.variantId,
-            channelAccountId: claim.accountId,
-            text: claim.text,
-            url: published.url,
-            externalId: published.ref.id,
-            reconciled: outcome === 'reconciled',
-          }),
-        )}::text[]) AS x(post_id, snapshot)`.execute(tx);
-      await settlePosts(
-        tx,
-        sent.map((s) => s.claim.postId),
-      );
-    });
-  }
-
   private async onFailure(councilId: string, claim: Claim, error: unknown): Promise<PublishOutcome> {
     const isMissingAccount = error instanceof ChannelAccountError;
     const classified =
@@ -545,42 +376,7 @@ export class Publisher {
         ? (classified.retryAfterSeconds ?? 60)
         : Math.min(900, this.baseRetrySeconds * 2 ** (claim.attemptNumber - 1));
     const retryAt = new Date(Date.now() + delaySeconds * 1000);
-    await withCouncil(this.db, councilId, async (tx) => {
-      const now = new Date();
-      await tx
-        .updateTable('publish_attempts')
-        .set({ outcome, error_kind: kind, error: message, finished_at: now })
-        .where('id', '=', claim.attemptId)
-        .execute();
-      await tx
-        .updateTable('post_variants')
-        .set({
-          status: outcome === 'retry' ? 'scheduled' : outcome,
-          // A retry keeps the variant until its backoff ends, so nothing tries it sooner.
-          lease_until: outcome === 'retry' ? retryAt : null,
-          error: isOutOfTries ? `${message} We stopped after ${claim.attemptNumber} tries.` : message,
-          error_kind: kind,
-          updated_at: now,
-        })
-        .where('id', '=', claim.variantId)
-        .execute();
-      if (outcome !== 'retry')
-        await appendRecord(tx, systemActor(councilId), claim.postId, `variant.${outcome}`, {
-          variantId: claim.variantId,
-          channelAccountId: claim.accountId,
-          reason: message,
-        });
-      if (outcome === 'held') {
-        // The author and the account's owners see this on the publishing page and in the audit log.
-        await recordAudit(tx, systemActor(councilId), {
-          action: 'publishing.variant_held',
-          entityType: 'post',
-          entityId: claim.postId,
-          after: { variantId: claim.variantId, channelAccountId: claim.accountId, reason: message },
-        });
-      }
-      await settlePost(tx, claim.postId);
-    });
+    await recordFailure(this.db, councilId, claim, { outcome, kind, message, isOutOfTries, retryAt });
     if (!isMissingAccount)
       await this.channelAccounts.recordOutcome(councilId, claim.accountId, { error: classified });
     if (outcome === 'retry') await this.q.sendVariant(councilId, claim.variantId, retryAt);
@@ -618,143 +414,8 @@ export class Publisher {
     return true;
   }
 
-  /**
-   * Finds work that lost its job or its worker, in every council: variants whose lease ran out
-   * mid-send (the worker died), scheduled variants long past due (their job was lost), and held
-   * variants whose account has been reconnected. Runs every minute and when a worker starts.
-   */
+  /** Queues work that lost its job or its worker again (see sweepLostWork). */
   async sweep(system: Db, now = new Date()): Promise<number> {
-    const stale = new Date(now.getTime() - this.lostJobAfterSeconds * 1000);
-    const recently = new Date(now.getTime() - this.requeueAfterSeconds * 1000);
-    // Three plain lookups joined here rather than one join in SQL: right after a burst of new
-    // posts, before autovacuum has counted them, the planner took the tables for empty and
-    // scanned posts or variants once per row of the other (seconds of database time per sweep
-    // at the busiest minute). Each of these reads its table once, whatever the statistics say.
-    const candidates = await system
-      .selectFrom('post_variants')
-      .select(['id', 'council_id', 'post_id', 'channel_account_id', 'status'])
-      .where('status', 'in', ['publishing', 'scheduled', 'held'])
-      .where((eb) => eb.or([eb('requeued_at', 'is', null), eb('requeued_at', '<', recently)]))
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', '=', 'publishing'), eb('lease_until', '<', now)]),
-          // A retry waiting out its backoff keeps a lease until then. Only variants of posts
-          // long past due: the ARRAY is read once, so the many variants of a busy minute are
-          // not each read back on every sweep.
-          eb.and([
-            eb('status', '=', 'scheduled'),
-            eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]),
-            eb(
-              'post_id',
-              '=',
-              sql<string>`ANY(ARRAY(
-                SELECT id FROM posts WHERE scheduled_at < ${stale} AND status IN ('scheduled', 'publishing')
-              ))`,
-            ),
-          ]),
-          eb.and([
-            eb('status', '=', 'held'),
-            eb(
-              'channel_account_id',
-              '=',
-              sql<string>`ANY(ARRAY(SELECT id FROM channel_accounts WHERE status = 'active'))`,
-            ),
-          ]),
-        ]),
-      )
-      .execute();
-    const postIds = [...new Set(candidates.map((c) => c.post_id))];
-    const accountIds = [...new Set(candidates.map((c) => c.channel_account_id))];
-    const posts = new Map(
-      (postIds.length
-        ? await system
-            .selectFrom('posts')
-            .select(['id', 'status', 'scheduled_at', 'paused_at', 'deleted_at'])
-            .where('id', 'in', postIds)
-            .execute()
-        : []
-      ).map((p) => [p.id, p]),
-    );
-    const activeAccounts = new Set(
-      (accountIds.length
-        ? await system
-            .selectFrom('channel_accounts')
-            .select('id')
-            .where('id', 'in', accountIds)
-            .where('status', '=', 'active')
-            .execute()
-        : []
-      ).map((a) => a.id),
-    );
-    const rows = candidates
-      .filter((c) => {
-        const p = posts.get(c.post_id);
-        if (!p || p.deleted_at || p.paused_at || !['scheduled', 'publishing'].includes(p.status))
-          return false;
-        if (!p.scheduled_at || new Date(p.scheduled_at) > now) return false;
-        if (c.status === 'publishing') return true;
-        if (c.status === 'scheduled') return new Date(p.scheduled_at) < stale;
-        return activeAccounts.has(c.channel_account_id);
-      })
-      .slice(0, 5000);
-    if (rows.length)
-      await system
-        .updateTable('post_variants')
-        .set({ requeued_at: now })
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
-    for (const r of rows) {
-      if (r.council_id) await this.q.sendVariant(r.council_id, r.id);
-    }
-    return rows.length;
+    return sweepLostWork(system, this.q, this, now);
   }
-}
-
-/** The post's status from its variants': published when all are, failed when any failed and none is open. */
-export async function settlePost(tx: Tx, postId: string): Promise<void> {
-  await settlePosts(tx, [postId]);
-}
-
-/**
- * Settles several posts. Each post row is locked first (in id order), so the last two variants
- * of a post finishing in two workers at once cannot both read the other as still open: the
- * second waits for the first to commit and then sees its variant published.
- */
-export async function settlePosts(tx: Tx, postIds: readonly string[]): Promise<void> {
-  const ids = await lockPosts(tx, postIds);
-  if (!ids.length) return;
-  await sql`
-    UPDATE posts AS p
-    SET status = CASE WHEN EXISTS (
-          SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND v.status = 'failed'
-        ) THEN 'failed' ELSE 'published' END,
-      published_at = coalesce(p.published_at, now())
-    WHERE p.id = ANY(${ids}::uuid[])
-      AND p.status IN ('scheduled', 'publishing', 'failed')
-      AND NOT EXISTS (
-        SELECT 1 FROM post_variants v
-        WHERE v.post_id = p.id AND v.status IN ('pending', 'scheduled', 'publishing', 'held')
-      )`.execute(tx);
-}
-
-async function lockPosts(tx: Tx, postIds: readonly string[]): Promise<string[]> {
-  const ids = [...new Set(postIds)].sort();
-  if (!ids.length) return [];
-  await tx.selectFrom('posts').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
-  return ids;
-}
-
-/** Plain English for the officer: the channel's own words, and what happens next. */
-function explain(error: ChannelError): string {
-  if (error.kind !== 'rejected') return describeFailure(error);
-  const said =
-    error.providerReason && error.providerReason !== 'checked before sending'
-      ? ` The network said: “${error.providerReason.slice(0, 300)}”`
-      : '';
-  const what = error.message && error.message !== error.providerReason ? ` ${error.message}` : '';
-  return `The network refused the post.${what}${said} Change the post, then choose “Try again”.`;
 }

@@ -1,5 +1,5 @@
 /**
- * Mastodon over its REST API with plain fetch (docs.joinmastodon.org/methods). Statuses with
+ * Mastodon over its REST API (docs.joinmastodon.org/methods) through the shared HTTP client. Statuses with
  * content warnings and visibility, images with descriptions, replies (public, or direct for
  * a private answer), inbound mentions and direct messages from notifications, delete,
  * metrics, credentials.
@@ -32,6 +32,7 @@ import type {
   Published,
 } from '../port.ts';
 import { ChannelError, classifyHttpFailure, networkFailure, parseRetryAfter } from '../channel-error.ts';
+import { httpRequest, type HttpResponse } from '../http-client.ts';
 import { checkImages } from '../media-check.ts';
 import { countGraphemes, countMastodon } from '../text.ts';
 import { htmlToText, isMalformed, mapNotification } from './mastodon.mapper.ts';
@@ -274,19 +275,19 @@ export class MastodonConnector
     };
     if (opts.json) headers['content-type'] = 'application/json';
     if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
-    let res: Response;
+    let res: HttpResponse;
     try {
-      res = await fetch(this.base + path, {
+      res = await httpRequest(this.base + path, {
         method,
         headers,
-        body: opts.json ? JSON.stringify(opts.json) : opts.form,
-        signal: AbortSignal.timeout(this.config.timeoutMs ?? 15_000),
+        ...(opts.json ? { body: JSON.stringify(opts.json) } : opts.form ? { body: opts.form } : {}),
+        timeoutMs: this.config.timeoutMs ?? 15_000,
       });
     } catch (error) {
       throw networkFailure(error);
     }
     this.noteRateLimit(res.headers);
-    const text = await res.text().catch(() => '');
+    const text = res.text;
     if (!res.ok) throw this.classify(res, text);
     try {
       return text ? (JSON.parse(text) as unknown) : undefined;
@@ -298,7 +299,7 @@ export class MastodonConnector
     }
   }
 
-  private classify(res: Response, text: string): ChannelError {
+  private classify(res: HttpResponse, text: string): ChannelError {
     let reason = `HTTP ${res.status}`;
     try {
       const body = JSON.parse(text) as { error?: unknown; error_description?: unknown };
@@ -322,7 +323,7 @@ export class MastodonConnector
     return classifyHttpFailure(res.status, res.headers, reason);
   }
 
-  private noteRateLimit(headers: Headers) {
+  private noteRateLimit(headers: HttpResponse['headers']) {
     const lim = Number(headers.get('x-ratelimit-limit'));
     const remaining = Number(headers.get('x-ratelimit-remaining'));
     const reset = Date.parse(headers.get('x-ratelimit-reset') ?? '');
