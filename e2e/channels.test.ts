@@ -8,9 +8,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startMastodonServer, type MastodonServer } from '../test/peers/mastodon/server.ts';
-import { startXServer, type XServer } from '../test/peers/x/server.ts';
-import { GraphContractServer } from '../test/peers/graph/server.ts';
+import type { GraphContractServer } from '../test/peers/graph/server.ts';
+import type { MastodonServer } from '../test/peers/mastodon/server.ts';
+import type { XServer } from '../test/peers/x/server.ts';
+import { startOAuthPeers, type OAuthPeers } from '../test/support/oauth-peers.ts';
 import { describeViolations, scanWithAxe } from './support/axe.ts';
 import {
   clickAndLoad,
@@ -25,35 +26,22 @@ import {
 
 describe('channels: connecting Mastodon, X and Facebook by signing in', () => {
   let e2e: E2e;
+  let peers: OAuthPeers;
   let mastodon: MastodonServer;
   let x: XServer;
   let graph: GraphContractServer;
   let admin: WatchedContext;
 
   before(async () => {
-    [mastodon, x, graph] = await Promise.all([
-      startMastodonServer(),
-      startXServer(),
-      new GraphContractServer().start(),
-    ]);
-    e2e = await startE2e({
-      TOWNSQUARE_ENABLE_X: 'true',
-      TOWNSQUARE_X_CLIENT_ID: x.oauthClient.clientId,
-      TOWNSQUARE_X_CLIENT_SECRET: x.oauthClient.clientSecret,
-      TOWNSQUARE_X_AUTHORIZE_URL: `${x.baseUrl}/i/oauth2/authorize`,
-      TOWNSQUARE_X_API_URL: x.baseUrl,
-      TOWNSQUARE_META_APP_ID: graph.appId,
-      TOWNSQUARE_META_APP_SECRET: graph.appSecret,
-      TOWNSQUARE_META_DIALOG_URL: `${graph.baseUrl}/v21.0/dialog/oauth`,
-      TOWNSQUARE_META_GRAPH_URL: graph.baseUrl,
-    });
-    x.allowRedirectUri(`${e2e.baseUrl}/staff/channels/oauth/x/callback`);
-    graph.redirectUris.add(`${e2e.baseUrl}/staff/channels/oauth/meta/callback`);
+    peers = await startOAuthPeers();
+    ({ mastodon, x, graph } = peers);
+    e2e = await startE2e(peers.env);
+    peers.allowCallbacksTo(e2e.baseUrl);
     admin = await e2e.journey();
     await signIn(admin.page, demoAdminEmail);
   });
   after(async () => {
-    await Promise.allSettled([e2e?.close(), mastodon?.close(), x?.close(), graph?.close()]);
+    await Promise.allSettled([e2e?.close(), peers?.close()]);
   });
 
   async function startSignIn(page: Page, kind: string, label: string, name: string) {

@@ -14,38 +14,16 @@ import nodemailer from 'nodemailer';
 import type { Page } from 'playwright-core';
 import { demoCouncil } from '../src/demo/seed.ts';
 import { startInboundMail } from '../src/modules/inbox/index.ts';
-import { startBlueskyPeer, type BlueskyPeer, type PeerAccount } from '../test/peers/bluesky/index.ts';
-import { startSmtpSink, type SmtpSink, type SunkMessage } from '../test/peers/smtp-sink.ts';
-import {
-  clickAndLoad,
-  demoAdminEmail,
-  signIn,
-  startE2e,
-  visit,
-  type E2e,
-  type WatchedContext,
-} from './support/browser.ts';
-
-/** Polls `probe` every 100 ms until it returns something truthy; fails after `timeoutMs`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const found = await probe();
-      if (found) return found;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`Timed out waiting for ${what}`, lastError ? { cause: lastError } : undefined);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import type { BlueskyPeer, PeerAccount } from '../test/peers/bluesky/index.ts';
+import type { SmtpSink, SunkMessage } from '../test/peers/smtp-sink.ts';
+import { clickAndLoad, demoAdminEmail, visit, type E2e, type WatchedContext } from './support/browser.ts';
+import { startCouncilWithChannels, type CouncilWithChannels } from './support/council-with-channels.ts';
+import { until } from './support/until.ts';
 
 const referencePattern = /TS-\d{4}-\d{6}/;
 
 describe('inbox: Bluesky, email and web form, answered and tracked as cases on their own channel', () => {
+  let town: CouncilWithChannels;
   let e2e: E2e;
   let pds: BlueskyPeer;
   let sink: SmtpSink;
@@ -56,9 +34,10 @@ describe('inbox: Bluesky, email and web form, answered and tracked as cases on t
   let admin: WatchedContext;
 
   before(async () => {
-    [e2e, pds, sink] = await Promise.all([startE2e(), startBlueskyPeer(), startSmtpSink()]);
+    town = await startCouncilWithChannels();
+    ({ e2e, councilId, bluesky: council } = town);
+    ({ pds, smtp: sink } = town.peers);
     const { services } = e2e.app;
-    await services.jobs.start({ work: true });
     mail = await startInboundMail({
       port: 0,
       host: '127.0.0.1',
@@ -67,13 +46,11 @@ describe('inbox: Bluesky, email and web form, answered and tracked as cases on t
       ingest: services.ingest,
       log: services.log,
     });
-    [council, resident] = [await pds.createAccount('council.test'), await pds.createAccount('resident.test')];
-    councilId = (await services.councils.findBySlug(demoCouncil.slug))!.id;
-    admin = await e2e.journey();
-    await signIn(admin.page, demoAdminEmail);
+    resident = await pds.createAccount('resident.test');
+    admin = await town.signedIn(demoAdminEmail);
   });
   after(async () => {
-    await Promise.allSettled([e2e?.close(), pds?.close(), sink?.close(), mail?.close()]);
+    await Promise.allSettled([town?.close(), mail?.close()]);
   });
 
   /** The queue row whose link is `subject`, once the pipeline has put it there. */
@@ -142,7 +119,33 @@ describe('inbox: Bluesky, email and web form, answered and tracked as cases on t
     });
   }
 
-  const mailTo = (address: string) => sink.messages.filter((m) => m.envelope.to.includes(address));
+  /**
+   * Answers the conversation at `path`, makes a case of it and moves the case to "in progress",
+   * then "fixed"; returns the case's reference once the reply, the reference, the two updates
+   * and the satisfaction question are all sent, and how many messages that is.
+   */
+  async function answerAndFix(page: Page, path: string, answer: string) {
+    await reply(page, answer);
+    const { reference, casePath } = await makeCase(page);
+    await changeStatus(page, casePath, 'In progress');
+    await changeStatus(page, casePath, 'Fixed');
+    return { reference, count: await allSent(page, path, 5) };
+  }
+
+  /** The emails to `address` at the sink, checked to be `count`: each message sent, once. */
+  function mailTo(address: string, count: number): SunkMessage[] {
+    const sent = sink.messages.filter((m) => m.envelope.to.includes(address));
+    assert.equal(sent.length, count, sent.map((m) => m.parsed.text).join(' | '));
+    return sent;
+  }
+
+  /** The one of `sent` whose text matches `pattern`, checked to come from the council's address. */
+  function emailMatching(sent: SunkMessage[], pattern: RegExp): SunkMessage {
+    const found = sent.find((m) => pattern.test(m.parsed.text ?? ''));
+    assert.ok(found, `an email matching ${pattern} among ${sent.map((m) => m.parsed.text).join(' | ')}`);
+    assert.equal(found.parsed.from?.value[0]?.address, 'contact@demo.townsquare.test');
+    return found;
+  }
 
   it('connects the Bluesky account and outgoing email through the staff console', async () => {
     const { page } = admin;
@@ -191,13 +194,11 @@ describe('inbox: Bluesky, email and web form, answered and tracked as cases on t
     assert.ok(Date.now() - started < 10_000);
     assert.match(await page.locator('#thread').innerText(), /the bin on Hales Road was not collected again/);
 
-    await reply(page, 'Sorry about that: the crew will come back for it tomorrow.');
-    const { reference, casePath } = await makeCase(page);
-    await changeStatus(page, casePath, 'In progress');
-    await changeStatus(page, casePath, 'Fixed');
-
-    // The reply, the reference, two updates and the satisfaction question: all sent.
-    const count = await allSent(page, path, 5);
+    const { reference, count } = await answerAndFix(
+      page,
+      path,
+      'Sorry about that: the crew will come back for it tomorrow.',
+    );
     // On the PDS: each of them once, as a reply in the resident's thread.
     const replies = (await pds.listPosts(council.did)).filter((p) => p.value.reply?.root.uri === post.uri);
     assert.equal(replies.length, count, JSON.stringify(replies.map((p) => p.value.text)));
@@ -238,22 +239,18 @@ describe('inbox: Bluesky, email and web form, answered and tracked as cases on t
     transport.close();
 
     const path = await openTriaged(page, subject, 'email', 'waste');
-    await reply(page, 'Sorry: the crew will collect it tomorrow morning.');
-    const { reference, casePath } = await makeCase(page);
-    await changeStatus(page, casePath, 'In progress');
-    await changeStatus(page, casePath, 'Fixed');
-
-    const count = await allSent(page, path, 5);
-    const sent = mailTo(residentAddress);
-    assert.equal(sent.length, count, sent.map((m) => m.parsed.text).join(' | '));
+    const { reference, count } = await answerAndFix(
+      page,
+      path,
+      'Sorry: the crew will collect it tomorrow morning.',
+    );
+    const sent = mailTo(residentAddress, count);
     const has = (pattern: RegExp): SunkMessage => {
-      const found = sent.find((m) => pattern.test(m.parsed.text ?? ''));
-      assert.ok(found, `an email matching ${pattern} among ${sent.map((m) => m.parsed.text).join(' | ')}`);
+      const found = emailMatching(sent, pattern);
       // In the resident's thread: an answer to their message, under their subject.
       assert.equal(found.parsed.inReplyTo, residentMessageId);
       assert.ok([found.parsed.references ?? []].flat().includes(residentMessageId));
       assert.equal(found.parsed.subject, `Re: ${subject}`);
-      assert.equal(found.parsed.from?.value[0]?.address, 'contact@demo.townsquare.test');
       return found;
     };
     has(/crew will collect it tomorrow morning/);
@@ -278,20 +275,13 @@ describe('inbox: Bluesky, email and web form, answered and tracked as cases on t
 
     const { page } = admin;
     const path = await openTriaged(page, message, 'web', 'street_lighting');
-    await reply(page, 'Thank you: an engineer will repair the light this week.');
-    const { reference, casePath } = await makeCase(page);
-    await changeStatus(page, casePath, 'In progress');
-    await changeStatus(page, casePath, 'Fixed');
-
-    const count = await allSent(page, path, 5);
-    const sent = mailTo(residentAddress);
-    assert.equal(sent.length, count, sent.map((m) => m.parsed.text).join(' | '));
-    const find = (pattern: RegExp): SunkMessage => {
-      const found = sent.find((m) => pattern.test(m.parsed.text ?? ''));
-      assert.ok(found, `an email matching ${pattern} among ${sent.map((m) => m.parsed.text).join(' | ')}`);
-      assert.equal(found.parsed.from?.value[0]?.address, 'contact@demo.townsquare.test');
-      return found;
-    };
+    const { reference, count } = await answerAndFix(
+      page,
+      path,
+      'Thank you: an engineer will repair the light this week.',
+    );
+    const sent = mailTo(residentAddress, count);
+    const find = (pattern: RegExp) => emailMatching(sent, pattern);
     const first = find(/engineer will repair the light this week/);
     assert.ok(first.messageId);
     // The first answer starts the thread; everything after it answers into that thread.

@@ -11,86 +11,46 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AtpAgent } from '@atproto/api';
-import { demoCouncil } from '../src/demo/seed.ts';
-import { startBlueskyPeer, type BlueskyPeer, type PeerAccount } from '../test/peers/bluesky/index.ts';
-import { startSmtpSink, type SmtpSink } from '../test/peers/smtp-sink.ts';
+import type { BlueskyPeer, PeerAccount } from '../test/peers/bluesky/index.ts';
+import type { SmtpSink } from '../test/peers/smtp-sink.ts';
 import { describeViolations, scanWithAxe } from './support/axe.ts';
-import { clickAndLoad, demoAdminEmail, signIn, startE2e, visit, type E2e } from './support/browser.ts';
+import { clickAndLoad, demoAdminEmail, signIn, visit, type E2e } from './support/browser.ts';
+import { startCouncilWithChannels, type CouncilWithChannels } from './support/council-with-channels.ts';
+import { until } from './support/until.ts';
 
 const moderatorEmail = 'grace.moderator@demo.townsquare.test';
 
-/** Polls `probe` every 200 ms until it returns something truthy; fails after `timeoutMs`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const found = await probe();
-      if (found) return found;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`Timed out waiting for ${what}`, lastError ? { cause: lastError } : undefined);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** The stream, the worker and the notices each take their time: wait up to 20 s for them. */
+const patiently = { timeoutMs: 20_000 };
 
 describe('journey: questions from the web and Bluesky at a council meeting', () => {
+  let town: CouncilWithChannels;
   let e2e: E2e;
   let pds: BlueskyPeer;
   let sink: SmtpSink;
   let council: PeerAccount;
   let resident: PeerAccount;
-  let councilId = '';
 
   before(async () => {
-    [pds, sink] = await Promise.all([startBlueskyPeer(), startSmtpSink()]);
-    // The worker reads the PDS's repo-event stream for posts carrying a meeting's hashtag.
-    e2e = await startE2e({
-      TOWNSQUARE_BLUESKY_STREAM_URL: pds.pdsUrl,
-      TOWNSQUARE_BLUESKY_PLC_URL: pds.plcUrl,
+    town = await startCouncilWithChannels({
+      // The worker reads the PDS's repo-event stream for posts carrying a meeting's hashtag.
+      env: ({ pds }) => ({
+        TOWNSQUARE_BLUESKY_STREAM_URL: pds.pdsUrl,
+        TOWNSQUARE_BLUESKY_PLC_URL: pds.plcUrl,
+      }),
     });
-    const { services } = e2e.app;
-    await services.jobs.start({ work: true });
-    [council, resident] = [await pds.createAccount('council.test'), await pds.createAccount('resident.test')];
-    councilId = (await services.councils.findBySlug(demoCouncil.slug))!.id;
-    const admin = await services.db.system
-      .selectFrom('users')
-      .select('id')
-      .where('email', '=', demoAdminEmail)
-      .executeTakeFirstOrThrow();
-    const actor = { councilId, userId: admin.id, label: demoAdminEmail };
+    ({ e2e, bluesky: council } = town);
+    ({ pds, smtp: sink } = town.peers);
+    resident = await pds.createAccount('resident.test');
     // Connected as the console would (issue 4's journey covers the forms themselves).
-    await services.channelAccounts.connect(actor, {
-      kind: 'bluesky',
-      name: 'Council Bluesky',
-      settings: {
-        service: pds.pdsUrl,
-        identifier: 'council.test',
-        inbound: 'pds-scan',
-        watchHashtags: 'yes',
-      },
-      credentials: { appPassword: council.appPassword },
-    });
-    await services.channelAccounts.connect(actor, {
-      kind: 'email',
-      name: 'Council email',
-      settings: {
-        host: sink.host,
-        port: String(sink.port),
-        address: 'contact@demo.townsquare.test',
-        requireTls: 'no',
-        user: sink.user,
-      },
-      credentials: { pass: sink.pass },
-    });
+    await town.connect({ kind: 'bluesky', name: 'Council Bluesky', watchHashtags: true });
+    await town.connect({ kind: 'email', name: 'Council email', address: 'contact@demo.townsquare.test' });
     // What the worker does at start (runtime.ts): open the stream for the watching account.
-    await services.blueskyTags.start();
+    await e2e.app.services.blueskyTags.start();
   });
   after(async () => {
     await e2e?.app.services.blueskyTags.stop();
-    await Promise.allSettled([e2e?.close(), pds?.close(), sink?.close()]);
+    await town?.close();
   });
 
   it('is asked on two channels, merged, approved, linked, answered live and told to both askers', async () => {
@@ -116,14 +76,17 @@ describe('journey: questions from the web and Bluesky at a council meeting', () 
     // Another posts the meeting's hashtag on Bluesky without mentioning the council: the
     // worker's hashtag listener reads it from the PDS's repo-event stream.
     const post = await pds.post(resident, `#ValeCouncil ${blueskyText}`);
-    const social = await until('the Bluesky post filed as a question', async () =>
-      services.db.system
-        .selectFrom('meeting_questions')
-        .select(['id', 'asker_name', 'channel_kind', 'conversation_id', 'message_id', 'text'])
-        .where('meeting_id', '=', meetingId)
-        .where('channel_kind', '=', 'bluesky')
-        .where('text', '=', blueskyText)
-        .executeTakeFirst(),
+    const social = await until(
+      'the Bluesky post filed as a question',
+      async () =>
+        services.db.system
+          .selectFrom('meeting_questions')
+          .select(['id', 'asker_name', 'channel_kind', 'conversation_id', 'message_id', 'text'])
+          .where('meeting_id', '=', meetingId)
+          .where('channel_kind', '=', 'bluesky')
+          .where('text', '=', blueskyText)
+          .executeTakeFirst(),
+      patiently,
     );
     assert.ok(social.conversation_id && social.message_id);
     const webQuestion = await services.db.system
@@ -193,36 +156,46 @@ describe('journey: questions from the web and Bluesky at a council meeting', () 
 
     // The Bluesky asker gets a reply post in their own thread, on the PDS.
     const reader = new AtpAgent({ service: pds.pdsUrl });
-    const reply = await until('the answer as a reply post on the PDS', async () => {
-      const res = await reader.com.atproto.repo.listRecords({
-        repo: council.did,
-        collection: 'app.bsky.feed.post',
-        limit: 50,
-      });
-      return res.data.records.find((r) => {
-        const v = r.value as { text?: string; reply?: { parent?: { uri?: string } } };
-        return v.reply?.parent?.uri === post.uri && /answered/u.test(v.text ?? '');
-      });
-    });
+    const reply = await until(
+      'the answer as a reply post on the PDS',
+      async () => {
+        const res = await reader.com.atproto.repo.listRecords({
+          repo: council.did,
+          collection: 'app.bsky.feed.post',
+          limit: 50,
+        });
+        return res.data.records.find((r) => {
+          const v = r.value as { text?: string; reply?: { parent?: { uri?: string } } };
+          return v.reply?.parent?.uri === post.uri && /answered/u.test(v.text ?? '');
+        });
+      },
+      patiently,
+    );
     const replyText = (reply.value as { text: string }).text;
     assert.match(replyText, /Yes: from 1 July the lido opens until 8pm\./);
 
     // The web asker is emailed the answer, as before.
-    const mail = await until('the answer emailed to the web asker', async () =>
-      sink.messages.find((m) => m.envelope.to.includes('nia.web@example.org')),
+    const mail = await until(
+      'the answer emailed to the web asker',
+      async () => sink.messages.find((m) => m.envelope.to.includes('nia.web@example.org')),
+      patiently,
     );
     assert.match(mail.parsed.text ?? '', /Answer: Yes: from 1 July the lido opens until 8pm\./);
     assert.match(mail.parsed.text ?? '', /#t=754/);
 
     // The moderation page records both notices as sent.
-    await until('both notices sent', async () => {
-      await visit(moderator.page, `/staff${meetingPath}/moderation`);
-      const text = await moderator.page.locator('main').innerText();
-      return /Asker told \(answered, by bluesky\): Sent/.test(text) &&
-        /Asker told \(answered, by email\): Sent/.test(text)
-        ? text
-        : undefined;
-    });
+    await until(
+      'both notices sent',
+      async () => {
+        await visit(moderator.page, `/staff${meetingPath}/moderation`);
+        const text = await moderator.page.locator('main').innerText();
+        return /Asker told \(answered, by bluesky\): Sent/.test(text) &&
+          /Asker told \(answered, by email\): Sent/.test(text)
+          ? text
+          : undefined;
+      },
+      patiently,
+    );
 
     // The archive shows the answer under its agenda item, linked to the recording.
     await visit(web.page, `${meetingPath}/archive`);

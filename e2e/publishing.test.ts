@@ -13,43 +13,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { withCouncil } from '../src/db/index.ts';
-import type { Actor, StaffUser } from '../src/modules/accounts/index.ts';
+import type { StaffUser } from '../src/modules/accounts/index.ts';
 import { readPostForm, toFields, toLondon } from '../src/modules/publishing/index.ts';
-import { startBlueskyPeer, type BlueskyPeer, type PeerAccount } from '../test/peers/bluesky/index.ts';
-import { GraphContractServer } from '../test/peers/graph/server.ts';
-import { startMastodonServer, type MastodonServer } from '../test/peers/mastodon/server.ts';
+import type { BlueskyPeer, PeerAccount } from '../test/peers/bluesky/index.ts';
+import type { GraphContractServer } from '../test/peers/graph/server.ts';
+import type { MastodonServer } from '../test/peers/mastodon/server.ts';
 import { describeViolations, scanWithAxe } from './support/axe.ts';
-import {
-  clickAndLoad,
-  demoPassword,
-  signIn,
-  startE2e,
-  visit,
-  type E2e,
-  type WatchedContext,
-} from './support/browser.ts';
-
-/** Polls `probe` until it returns something truthy; fails after `timeoutMs`. */
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-  everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const found = await probe();
-      if (found) return found;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`Timed out waiting for ${what}`, lastError ? { cause: lastError } : undefined);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+import { clickAndLoad, signIn, visit, type E2e, type WatchedContext } from './support/browser.ts';
+import { startCouncilWithChannels, type CouncilWithChannels } from './support/council-with-channels.ts';
+import { until } from './support/until.ts';
 
 // A 4x4 PNG in the council's green: real image bytes, so each network's type check passes.
 const png = Buffer.from(
@@ -66,6 +38,7 @@ const slug = 'glanteifi';
 const base = `/c/${slug}`;
 
 describe('publishing: a bilingual post approved and published everywhere; incident mode', () => {
+  let town: CouncilWithChannels;
   let e2e: E2e;
   let pds: BlueskyPeer;
   let mastodon: MastodonServer;
@@ -85,85 +58,39 @@ describe('publishing: a bilingual post approved and published everywhere; incide
   let postId = '';
 
   before(async () => {
-    [e2e, pds, mastodon, graph] = await Promise.all([
-      startE2e(),
-      startBlueskyPeer(),
-      startMastodonServer(),
-      new GraphContractServer({ pageName: 'Glan Teifi County Council' }).start(),
-    ]);
-    const { services } = e2e.app;
-    await services.jobs.start({ work: true });
-    // A Welsh council: every post in Welsh and English (Welsh Language Standards).
-    const council = await services.councils.create({
-      slug,
-      name: 'Glan Teifi County Council',
-      nameCy: 'Cyngor Sir Glan Teifi',
-      settings: { isBilingual: true },
+    town = await startCouncilWithChannels({
+      // A Welsh council: every post in Welsh and English (Welsh Language Standards).
+      council: {
+        slug,
+        name: 'Glan Teifi County Council',
+        nameCy: 'Cyngor Sir Glan Teifi',
+        settings: { isBilingual: true },
+        staff: [
+          { email: 'admin@glanteifi.test', name: 'Siân Admin', role: 'admin' },
+          { email: 'rhian.comms@glanteifi.test', name: 'Rhian Evans', role: 'comms' },
+          { email: 'owen.comms@glanteifi.test', name: 'Owen Price', role: 'comms' },
+        ],
+      },
+      blueskyHandle: 'glanteifi.test',
     });
-    councilId = council.id;
-    const system: Actor = { councilId, userId: null, label: 'e2e set-up' };
-    const admin = await services.accounts.createUser(system, {
-      email: 'admin@glanteifi.test',
-      name: 'Siân Admin',
-      role: 'admin',
-      password: demoPassword,
-    });
-    authorUser = await services.accounts.createUser(system, {
-      email: 'rhian.comms@glanteifi.test',
-      name: 'Rhian Evans',
-      role: 'comms',
-      password: demoPassword,
-    });
-    approverUser = await services.accounts.createUser(system, {
-      email: 'owen.comms@glanteifi.test',
-      name: 'Owen Price',
-      role: 'comms',
-      password: demoPassword,
-    });
+    ({ e2e, councilId, bluesky: bskyAccount } = town);
+    ({ pds, mastodon, graph } = town.peers);
+    authorUser = town.staff[1]!;
+    approverUser = town.staff[2]!;
+    assert.equal(town.base, base);
     // Connecting accounts through the console is covered by e2e/inbox-channels.test.ts.
-    const asAdmin: Actor = { councilId, userId: admin.id, label: admin.email };
-    bskyAccount = await pds.createAccount('glanteifi.test');
-    accounts.bluesky = (
-      await services.channelAccounts.connect(asAdmin, {
-        kind: 'bluesky',
-        name: 'Glan Teifi on Bluesky',
-        settings: { service: pds.pdsUrl, identifier: bskyAccount.handle, inbound: 'pds-scan' },
-        credentials: { appPassword: bskyAccount.appPassword },
-      })
-    ).id;
-    accounts.mastodon = (
-      await services.channelAccounts.connect(asAdmin, {
-        kind: 'mastodon',
-        name: 'Glan Teifi on Mastodon',
-        settings: { baseUrl: mastodon.baseUrl },
-        credentials: { accessToken: mastodon.token },
-      })
-    ).id;
-    accounts.facebook = (
-      await services.channelAccounts.connect(asAdmin, {
-        kind: 'facebook',
-        name: 'Glan Teifi on Facebook',
-        settings: { pageId: graph.pageId, baseUrl: graph.baseUrl },
-        credentials: {
-          accessToken: graph.accessToken,
-          appSecret: graph.appSecret,
-          verifyToken: 'glanteifi-verify',
-        },
-      })
-    ).id;
-    author = await e2e.journey();
-    approver = await e2e.journey();
-    for (const [ctx, user] of [
-      [author, authorUser],
-      [approver, approverUser],
-    ] as const) {
-      await visit(ctx.page, `${base}/staff/sign-in`);
-      await signIn(ctx.page, user.email);
-      assert.equal(new URL(ctx.page.url()).pathname, `${base}/staff`);
-    }
+    accounts.bluesky = await town.connect({ kind: 'bluesky', name: 'Glan Teifi on Bluesky' });
+    accounts.mastodon = await town.connect({ kind: 'mastodon', name: 'Glan Teifi on Mastodon' });
+    accounts.facebook = await town.connect({
+      kind: 'facebook',
+      name: 'Glan Teifi on Facebook',
+      verifyToken: 'glanteifi-verify',
+    });
+    author = await town.signedIn(authorUser.email);
+    approver = await town.signedIn(approverUser.email);
   });
   after(async () => {
-    await Promise.allSettled([e2e?.close(), pds?.close(), mastodon?.close(), graph?.close()]);
+    await town?.close();
   });
 
   /** axe-core on a page reached as `email` (a scan context bypasses CSP to inject axe). */
@@ -258,8 +185,7 @@ describe('publishing: a bilingual post approved and published everywhere; incide
           throw new Error(`a variant failed: ${JSON.stringify(p.variants.map((v) => [v.status, v.error]))}`);
         return p.status === 'published' ? p : undefined;
       },
-      95_000,
-      500,
+      { timeoutMs: 95_000, everyMs: 500 },
     );
     const published = await withCouncil(e2e.app.services.db.app, councilId, (tx) =>
       tx
@@ -449,11 +375,9 @@ describe('publishing: a bilingual post approved and published everywhere; incide
 
     // The review: publish the missed one now.
     await clickAndLoad(page, page.getByRole('button', { name: 'Publish now' }));
-    await until(
-      'the missed post on Mastodon',
-      async () => mastodon.countContaining('Day 1 of 7.') === 1,
-      20_000,
-    );
+    await until('the missed post on Mastodon', async () => mastodon.countContaining('Day 1 of 7.') === 1, {
+      timeoutMs: 20_000,
+    });
     assert.equal(mastodon.countContaining('Day 2 of 7.'), 0, 'the rest wait for their own time');
     const audit = await withCouncil(services.db.app, councilId, (tx) =>
       tx

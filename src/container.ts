@@ -30,12 +30,7 @@ import {
   type EnqueueOptions,
   type ReplyJobData,
 } from './modules/inbox/index.ts';
-import {
-  createMeetingsModule,
-  inboxPort,
-  meetingHashtags,
-  type MeetingsModule,
-} from './modules/meetings/index.ts';
+import { createMeetingsModule, inboxPort, type MeetingsModule } from './modules/meetings/index.ts';
 import {
   BlueskyTagListener,
   ContactService,
@@ -95,9 +90,13 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
       if (config.publicUrl) return `${config.publicUrl}/c/${council.slug}`;
       return council.hostnames[0] ? `https://${council.hostnames[0]}` : undefined;
     },
+    councilIds: async () => (await councils.list()).map((c) => c.id),
   });
   const channelAccounts = channels.accounts;
-  const definitions: AnyJobDefinition[] = [...housekeepingJobs({ councils, accounts })];
+  const definitions: AnyJobDefinition[] = [
+    ...housekeepingJobs({ councils, accounts }),
+    ...channels.definitions,
+  ];
   const publishing = createPublishing({
     app: database.app,
     system: database.system,
@@ -192,7 +191,7 @@ export async function createContainer(config: Config, log: Logger, db?: OpenData
       db: database.app,
       system: database.system,
       ingest,
-      watch: meetingHashtags(database.app),
+      watch: meetings.hashtags,
       councilIds,
       streamUrl: config.bluesky.streamUrl,
       plcUrl: config.bluesky.plcUrl,

@@ -146,6 +146,7 @@ export interface ChannelPublicMediaTable {
   mime_type: string;
   data: Buffer;
   created_at: Generated<Date>;
+  last_used_at: Generated<Date>;
 }
 
 export interface InboundEventsTable {

@@ -4,58 +4,26 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { runContractSuite, type Fault } from './contract-suite.ts';
-import { startReceiver, tinyPng } from './webhook-receiver.ts';
+import { runContractSuite } from './contract-suite.ts';
+import { tinyPng } from './webhook-receiver.ts';
 import { GraphContractServer, type GraphFault } from '../peers/graph/server.ts';
+import { graphAccess, graphHarness, postSigned, startGraphPeer } from '../peers/graph/harness.ts';
 import { FacebookConnector, facebookReplyTarget } from '../../src/modules/channels/facebook/index.ts';
 import { ChannelError, type InboundItem } from '../../src/modules/channels/index.ts';
 
-const faultMap: Record<Fault, GraphFault> = {
-  rate_limited: 'rate_limited',
-  unavailable: 'unavailable',
-  auth_expired: 'auth_expired',
-};
 const verifyToken = 'townsquare-verify-3f9a';
 
 function connect(server: GraphContractServer) {
-  return new FacebookConnector({
-    pageId: server.pageId,
-    accessToken: server.accessToken,
-    appSecret: server.appSecret,
-    verifyToken,
-    baseUrl: server.baseUrl,
-    apiVersion: 'v21.0',
-    timeoutMs: 1000,
-  });
+  return new FacebookConnector({ ...graphAccess(server, verifyToken), apiVersion: 'v21.0' });
 }
 
-runContractSuite({
-  name: 'facebook',
-  image: { data: tinyPng, mimeType: 'image/png' },
-  async start() {
-    const server = await new GraphContractServer({ subscribedFields: ['feed', 'messages'] }).start();
-    return {
-      connector: connect(server),
-      peer: {
-        read: async (ref) => {
-          const o = server.objects.get(ref.id);
-          return o && !o.deleted
-            ? { text: o.text, altTexts: o.altTexts, ...(o.parentId ? { inReplyTo: o.parentId } : {}) }
-            : undefined;
-        },
-        countContaining: async (m) => server.countContaining(m),
-        injectFault: async (f) => server.injectFault(faultMap[f]),
-      },
-      close: () => server.close(),
-    };
-  },
-});
+runContractSuite(graphHarness('facebook', { data: tinyPng, mimeType: 'image/png' }, connect));
 
 describe('facebook: beyond the shared contract', () => {
   let server: GraphContractServer;
   let fb: FacebookConnector;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startGraphPeer>>['receiver'];
+  let close: () => Promise<void>;
   const events = (): InboundItem[] => {
     const r = receiver.last().result;
     assert.equal(r?.kind, 'events');
@@ -63,14 +31,9 @@ describe('facebook: beyond the shared contract', () => {
   };
 
   before(async () => {
-    server = await new GraphContractServer({ subscribedFields: ['feed', 'messages'] }).start();
-    fb = connect(server);
-    receiver = await startReceiver((r) => fb.handleWebhook(r));
+    ({ server, connector: fb, receiver, close } = await startGraphPeer(connect));
   });
-  after(async () => {
-    await receiver.close();
-    await server.close();
-  });
+  after(() => close());
 
   it('verifies credentials as the configured Page', async () => {
     assert.deepEqual(await fb.verifyCredentials(), {
@@ -251,12 +214,7 @@ describe('facebook: beyond the shared contract', () => {
       '{"object":"page","entry":[{"id":"1","time":1,"changes":[{"field":"feed","value":{"item":"comment","verb":"add"}}]}]}';
     const bad = 'not json at all';
     for (const body of [raw, bad, '{"hello":"world"}']) {
-      const signature = `sha256=${createHmac('sha256', server.appSecret).update(body).digest('hex')}`;
-      const res = await fetch(receiver.url, {
-        method: 'POST',
-        headers: { 'x-hub-signature-256': signature },
-        body,
-      });
+      const res = await postSigned(receiver.url, server.appSecret, body);
       assert.equal(res.status, 200);
       const r = receiver.last().result;
       assert.ok(r?.kind === 'events');

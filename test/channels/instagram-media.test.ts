@@ -7,18 +7,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { createCouncilWithStaff, startTestApp, type TestContext } from '../support/app.ts';
+import type { TestContext } from '../support/app.ts';
 import { GraphContractServer } from '../peers/graph/server.ts';
 import { tinyJpeg } from './webhook-receiver.ts';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort, startPublicSite } from './instagram-public-site.ts';
 
 describe('instagram: images at a public address on the council’s site', () => {
   let ctx: TestContext;
@@ -28,15 +20,9 @@ describe('instagram: images at a public address on the council’s site', () => 
   let accountId = '';
 
   before(async () => {
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    [ctx, graph] = await Promise.all([
-      startTestApp({ TOWNSQUARE_PUBLIC_URL: origin }),
-      new GraphContractServer().start(),
-    ]);
-    await ctx.app.listen({ port, host: '127.0.0.1' });
-    ({ councilId } = await createCouncilWithStaff(ctx.services, 'harbour'));
-    await createCouncilWithStaff(ctx.services, 'moor');
+    let site: Awaited<ReturnType<typeof startPublicSite>>;
+    [site, graph] = await Promise.all([startPublicSite(), new GraphContractServer().start()]);
+    ({ ctx, origin, harbour: councilId } = site);
     const account = await ctx.services.channelAccounts.connect(
       { councilId, userId: null, label: 'test' },
       {

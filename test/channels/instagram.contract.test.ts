@@ -4,10 +4,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { runContractSuite } from './contract-suite.ts';
-import { startReceiver, tinyJpeg, tinyPng } from './webhook-receiver.ts';
+import { tinyJpeg, tinyPng } from './webhook-receiver.ts';
 import { GraphContractServer } from '../peers/graph/server.ts';
+import { graphAccess, graphHarness, postSigned, startGraphPeer } from '../peers/graph/harness.ts';
 import { InstagramConnector, instagramReplyTarget } from '../../src/modules/channels/instagram/index.ts';
 import { ChannelError } from '../../src/modules/channels/index.ts';
 
@@ -15,13 +15,8 @@ const verifyToken = 'townsquare-ig-verify';
 
 function connect(server: GraphContractServer, withFallback = true) {
   return new InstagramConnector({
+    ...graphAccess(server, verifyToken),
     igUserId: server.igUserId,
-    pageId: server.pageId,
-    accessToken: server.accessToken,
-    appSecret: server.appSecret,
-    verifyToken,
-    baseUrl: server.baseUrl,
-    timeoutMs: 1000,
     hostImage: async (m) => server.hostImage(m.data, m.mimeType),
     ...(withFallback
       ? { fallbackImage: { data: tinyJpeg, mimeType: 'image/jpeg', altText: 'Kirkby Borough Council logo' } }
@@ -29,41 +24,17 @@ function connect(server: GraphContractServer, withFallback = true) {
   });
 }
 
-runContractSuite({
-  name: 'instagram',
-  image: { data: tinyJpeg, mimeType: 'image/jpeg' },
-  async start() {
-    const server = await new GraphContractServer({ subscribedFields: ['feed', 'messages'] }).start();
-    return {
-      connector: connect(server),
-      peer: {
-        read: async (ref) => {
-          const o = server.objects.get(ref.id);
-          return o && !o.deleted
-            ? { text: o.text, altTexts: o.altTexts, ...(o.parentId ? { inReplyTo: o.parentId } : {}) }
-            : undefined;
-        },
-        countContaining: async (m) => server.countContaining(m),
-        injectFault: async (f) => server.injectFault(f),
-      },
-      close: () => server.close(),
-    };
-  },
-});
+runContractSuite(graphHarness('instagram', { data: tinyJpeg, mimeType: 'image/jpeg' }, connect));
 
 describe('instagram: beyond the shared contract', () => {
   let server: GraphContractServer;
   let ig: InstagramConnector;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startGraphPeer>>['receiver'];
+  let close: () => Promise<void>;
   before(async () => {
-    server = await new GraphContractServer({ subscribedFields: ['feed', 'messages'] }).start();
-    ig = connect(server);
-    receiver = await startReceiver((r) => ig.handleWebhook(r));
+    ({ server, connector: ig, receiver, close } = await startGraphPeer(connect));
   });
-  after(async () => {
-    await receiver.close();
-    await server.close();
-  });
+  after(() => close());
 
   it('publishes a carousel with alt text on every image', async () => {
     const alts = ['Flooded underpass on Station Road', 'Sandbags at the library'];
@@ -151,12 +122,7 @@ describe('instagram: beyond the shared contract', () => {
     );
     const body =
       '{"object":"instagram","entry":[{"id":"1","time":1,"changes":[{"field":"comments","value":{"text":"no id"}}]}]}';
-    const signature = `sha256=${createHmac('sha256', server.appSecret).update(body).digest('hex')}`;
-    assert.equal(
-      (await fetch(receiver.url, { method: 'POST', headers: { 'x-hub-signature-256': signature }, body }))
-        .status,
-      200,
-    );
+    assert.equal((await postSigned(receiver.url, server.appSecret, body)).status, 200);
     const r = receiver.last().result;
     assert.ok(r?.kind === 'events' && r.batch.malformed.length === 1 && r.batch.items.length === 0);
   });

@@ -13,9 +13,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { load } from 'cheerio';
 import { Browser, createCouncilWithStaff, startTestApp, type TestContext } from '../support/app.ts';
-import { startMastodonServer, type MastodonServer } from '../peers/mastodon/server.ts';
-import { startXServer, type XServer } from '../peers/x/server.ts';
-import { GraphContractServer } from '../peers/graph/server.ts';
+import { startOAuthPeers, type OAuthPeers } from '../support/oauth-peers.ts';
+import type { MastodonServer } from '../peers/mastodon/server.ts';
+import type { XServer } from '../peers/x/server.ts';
+import type { GraphContractServer } from '../peers/graph/server.ts';
 import { ChannelError, ChannelOAuthService } from '../../src/modules/channels/index.ts';
 import { createConnectorRegistry } from '../../src/connectors.ts';
 
@@ -24,6 +25,7 @@ const origin = `http://${host}`;
 
 describe('staff console: connecting accounts by OAuth', () => {
   let ctx: TestContext;
+  let peers: OAuthPeers;
   let mastodon: MastodonServer;
   let x: XServer;
   let graph: GraphContractServer;
@@ -35,24 +37,10 @@ describe('staff console: connecting accounts by OAuth', () => {
   let sinkHits = 0;
 
   before(async () => {
-    [mastodon, x, graph] = await Promise.all([
-      startMastodonServer(),
-      startXServer(),
-      new GraphContractServer().start(),
-    ]);
-    ctx = await startTestApp({
-      TOWNSQUARE_ENABLE_X: 'true',
-      TOWNSQUARE_X_CLIENT_ID: x.oauthClient.clientId,
-      TOWNSQUARE_X_CLIENT_SECRET: x.oauthClient.clientSecret,
-      TOWNSQUARE_X_AUTHORIZE_URL: `${x.baseUrl}/i/oauth2/authorize`,
-      TOWNSQUARE_X_API_URL: x.baseUrl,
-      TOWNSQUARE_META_APP_ID: graph.appId,
-      TOWNSQUARE_META_APP_SECRET: graph.appSecret,
-      TOWNSQUARE_META_DIALOG_URL: `${graph.baseUrl}/v21.0/dialog/oauth`,
-      TOWNSQUARE_META_GRAPH_URL: graph.baseUrl,
-    });
-    x.allowRedirectUri(`${origin}/staff/channels/oauth/x/callback`);
-    graph.redirectUris.add(`${origin}/staff/channels/oauth/meta/callback`);
+    peers = await startOAuthPeers();
+    ({ mastodon, x, graph } = peers);
+    ctx = await startTestApp(peers.env);
+    peers.allowCallbacksTo(origin);
     ({ councilId } = await createCouncilWithStaff(ctx.services, 'harbour', [
       { email: 'admin@harbour.test', role: 'admin' },
       { email: 'comms@harbour.test', role: 'comms' },
@@ -69,7 +57,7 @@ describe('staff console: connecting accounts by OAuth', () => {
   });
   after(async () => {
     sink?.close();
-    await Promise.all([ctx?.close(), mastodon?.close(), x?.close(), graph?.close()]);
+    await Promise.all([ctx?.close(), peers?.close()]);
   });
 
   /** Flags an account as a failed call with an expired token would. */
@@ -126,6 +114,16 @@ describe('staff console: connecting accounts by OAuth', () => {
   }
 
   const errorText = (body: string) => load(body)('.govuk-error-summary').text();
+
+  /** The audit log's actions on one entity. */
+  const auditActionsOn = async (entityId: string) =>
+    (
+      await ctx.db.system
+        .selectFrom('audit_events')
+        .select('action')
+        .where('entity_id', '=', entityId)
+        .execute()
+    ).map((a) => a.action);
 
   describe('Mastodon', () => {
     it('registers the app once, signs in with narrow scopes and PKCE, and stores the account with its health', async () => {
@@ -414,12 +412,7 @@ describe('staff console: connecting accounts by OAuth', () => {
       const { connector } = await ctx.services.channelAccounts.connectorFor(councilId, account.id);
       await connector.publish({ text: 'Back on X after reconnecting', idempotencyKey: 'oauth-x-4' });
       assert.equal(x.countContaining('Back on X after reconnecting'), 1);
-      const audit = await ctx.db.system
-        .selectFrom('audit_events')
-        .select('action')
-        .where('entity_id', '=', account.id)
-        .execute();
-      assert.ok(audit.some((a) => a.action === 'channel_account.reconnected'));
+      assert.ok((await auditActionsOn(account.id)).includes('channel_account.reconnected'));
     });
 
     it('shows refusal at X as an error and stores nothing', async () => {
@@ -593,12 +586,7 @@ describe('staff console: connecting accounts by OAuth', () => {
       );
       const row = list('tr').filter((_, el) => list(el).text().includes('Council Facebook (no webhooks)'));
       assert.match(row.text(), /Facebook refused/);
-      const audit = await ctx.db.system
-        .selectFrom('audit_events')
-        .select('action')
-        .where('entity_id', '=', account.id)
-        .execute();
-      assert.ok(audit.some((a) => a.action === 'channel_account.problem_flagged'));
+      assert.ok((await auditActionsOn(account.id)).includes('channel_account.problem_flagged'));
       await ctx.services.channelAccounts.disconnect({ councilId, userId: null, label: 'test' }, account.id);
     });
 

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorList, field } from '../../web/forms.ts';
+import { actorOf, flashNotice, seeOther } from '../../web/staff-routes.ts';
 import type { Actor } from '../accounts/index.ts';
 import { conversationPath, inboxPaths as paths } from './inbox.paths.ts';
 import { InboxError, statusLabels, urgencies } from './inbox.errors.ts';
@@ -24,11 +25,6 @@ export type InboxRouteOptions = {
 
 type Params = { conversationId: string };
 
-function actorOf(request: FastifyRequest): Actor {
-  const s = request.staff!;
-  return { councilId: request.council.id, userId: s.id, label: s.email, requestId: request.id };
-}
-
 const notices: Record<string, string> = {
   claimed: 'You are now assigned this conversation',
   assigned: 'The conversation has been assigned',
@@ -45,10 +41,7 @@ const notices: Record<string, string> = {
   saved: 'The inbox settings have been saved',
 };
 
-function notice(request: FastifyRequest): string | undefined {
-  const key = (request.query as Record<string, unknown>).done;
-  return typeof key === 'string' ? notices[key] : undefined;
-}
+const notice = (request: FastifyRequest) => flashNotice(request, notices);
 
 const filterKeys = [
   'teamId',
@@ -130,9 +123,9 @@ export function registerInboxRoutes(app: FastifyInstance, opts: InboxRouteOption
       await inbox.bulk(actorOf(request), ids, action, value);
     } catch (error) {
       if (!(error instanceof InboxError) || error.kind !== 'validation') throw error;
-      return reply.redirect(`${request.basePath}${back}${back.includes('?') ? '&' : '?'}error=select`, 303);
+      return seeOther(request, reply, back, { error: 'select' });
     }
-    return reply.redirect(`${request.basePath}${back}${back.includes('?') ? '&' : '?'}done=bulk`, 303);
+    return seeOther(request, reply, back, { done: 'bulk' });
   });
 
   app.get(paths.mentions, guard, async (request, reply) =>
@@ -202,10 +195,7 @@ export function registerInboxRoutes(app: FastifyInstance, opts: InboxRouteOption
           values: valuesOf(request.body),
         });
       }
-      return reply.redirect(
-        `${request.basePath}${conversationPath(request.params.conversationId)}?done=${done}`,
-        303,
-      );
+      return seeOther(request, reply, conversationPath(request.params.conversationId), { done });
     };
   const id = (r: FastifyRequest<{ Params: Params }>) => r.params.conversationId;
 
@@ -329,7 +319,7 @@ export function registerInboxRoutes(app: FastifyInstance, opts: InboxRouteOption
           replyTo: field(b, 'replyTo'),
         });
       }
-      return reply.redirect(`${request.basePath}${paths.settings}?done=saved`, 303);
+      return seeOther(request, reply, paths.settings, { done: 'saved' });
     };
 
   app.post<{ Params: { teamId: string } }>(

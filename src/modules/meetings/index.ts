@@ -12,7 +12,7 @@ export { ModerationService, type ModerationAction } from './moderation.service.t
 export { AskerNotifier, shortNotice } from './notices.ts';
 export { inboxPort, ReplyNotPossible, type InboxPort } from './inbox-port.ts';
 export { InboxQuestions, TagMatcher, type FilingOutcome } from './inbox-questions.ts';
-export { meetingHashtags } from './hashtag-watch.ts';
+export { MeetingTagWatch, tagsChannel } from './hashtag-watch.ts';
 export { MeetingLiveHub, sseFrame, publicKinds } from './live.ts';
 export {
   MeetingsError,

@@ -4,11 +4,12 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorList, field } from '../../web/forms.ts';
+import { actorOf, seeOther } from '../../web/staff-routes.ts';
 import { meetingPaths as paths, pathTo } from './meetings.paths.ts';
 import { validateMeeting, type MeetingInput } from './meetings.service.ts';
 import { attendanceLabels, MeetingsError, type Meeting } from './meetings.types.ts';
 import { londonParts } from './london-time.ts';
-import { actorOf, base, flash, type Params, type StaffContext } from './staff.shared.ts';
+import { flash, type Params, type StaffContext } from './staff.shared.ts';
 
 const meetingFields = [
   'title',
@@ -81,10 +82,9 @@ export function registerStaffMeetingPages(ctx: StaffContext): void {
     const values = meetingValues(request.body);
     try {
       const meeting = await meetings.createMeeting(actorOf(request), validateMeeting(values));
-      return reply.redirect(
-        `${base(request)}${pathTo(paths.staffMeeting, { meetingId: meeting.id })}?done=created`,
-        303,
-      );
+      return seeOther(request, reply, pathTo(paths.staffMeeting, { meetingId: meeting.id }), {
+        done: 'created',
+      });
     } catch (error) {
       if (!(error instanceof MeetingsError) || error.kind !== 'validation') throw error;
       reply.code(400);
@@ -127,10 +127,9 @@ export function registerStaffMeetingPages(ctx: StaffContext): void {
           errorList: errorList(error.fieldErrors, ['title', 'committeeId', 'date', 'time', 'attendance']),
         });
       }
-      return reply.redirect(
-        `${base(request)}${pathTo(paths.staffMeeting, { meetingId: meeting.id })}?done=updated`,
-        303,
-      );
+      return seeOther(request, reply, pathTo(paths.staffMeeting, { meetingId: meeting.id }), {
+        done: 'updated',
+      });
     } catch (error) {
       return handleNotFound(request, reply, error);
     }
@@ -171,10 +170,9 @@ export function registerStaffMeetingPages(ctx: StaffContext): void {
       }
       return handleNotFound(request, reply, error);
     }
-    return reply.redirect(
-      `${base(request)}${pathTo(paths.staffMeeting, { meetingId: request.params.meetingId })}?done=item`,
-      303,
-    );
+    return seeOther(request, reply, pathTo(paths.staffMeeting, { meetingId: request.params.meetingId }), {
+      done: 'item',
+    });
   });
 
   // Committees, settings, import -------------------------------------------------------------------
@@ -197,6 +195,6 @@ export function registerStaffMeetingPages(ctx: StaffContext): void {
         errorList: errorList(errors),
       });
     }
-    return reply.redirect(`${base(request)}${paths.staffList}?done=committee`, 303);
+    return seeOther(request, reply, paths.staffList, { done: 'committee' });
   });
 }

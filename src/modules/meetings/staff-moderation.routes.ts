@@ -5,12 +5,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../../web/errors.ts';
 import { errorList, field } from '../../web/forms.ts';
+import { actorOf, seeOther } from '../../web/staff-routes.ts';
 import { meetingPaths as paths, pathTo } from './meetings.paths.ts';
 import { MeetingsError, statusLabels } from './meetings.types.ts';
 import type { ModerationAction } from './moderation.service.ts';
 import { formatWebcastTime, parseWebcastTime } from './question-rules.ts';
 import { serveEvents } from './sse.ts';
-import { actorOf, base, flash, type Params, type StaffContext } from './staff.shared.ts';
+import { flash, type Params, type StaffContext } from './staff.shared.ts';
 
 /** Reads a moderation form into an action; undefined when the action is unknown. */
 function actionFrom(body: unknown): ModerationAction | undefined {
@@ -162,9 +163,12 @@ export function registerStaffModerationRoutes(ctx: StaffContext): void {
       return handleNotFound(request, reply, error);
     }
     const target = view === 'chair' ? paths.staffChair : paths.staffModeration;
-    return reply.redirect(
-      `${base(request)}${pathTo(target, { meetingId: request.params.meetingId })}?done=done#question-${questionId}`,
-      303,
+    return seeOther(
+      request,
+      reply,
+      pathTo(target, { meetingId: request.params.meetingId }),
+      { done: 'done' },
+      `#question-${questionId}`,
     );
   });
 }

@@ -4,10 +4,11 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { errorList, field } from '../../web/forms.ts';
+import { actorOf, seeOther } from '../../web/staff-routes.ts';
 import { meetingPaths as paths, pathTo } from './meetings.paths.ts';
 import { MeetingsError } from './meetings.types.ts';
 import { exportRows, toCsv, toJson } from './exports.ts';
-import { actorOf, base, type Params, type StaffContext } from './staff.shared.ts';
+import { type Params, type StaffContext } from './staff.shared.ts';
 
 export function registerStaffPollAndExportRoutes(ctx: StaffContext): void {
   const { app, guard, handleNotFound, exists, renderMeeting } = ctx;
@@ -38,10 +39,9 @@ export function registerStaffPollAndExportRoutes(ctx: StaffContext): void {
       }
       return handleNotFound(request, reply, error);
     }
-    return reply.redirect(
-      `${base(request)}${pathTo(paths.staffMeeting, { meetingId: request.params.meetingId })}?done=poll`,
-      303,
-    );
+    return seeOther(request, reply, pathTo(paths.staffMeeting, { meetingId: request.params.meetingId }), {
+      done: 'poll',
+    });
   });
 
   app.post<{ Params: Params }>(paths.staffPoll, guard, async (request, reply) => {
@@ -51,10 +51,9 @@ export function registerStaffPollAndExportRoutes(ctx: StaffContext): void {
     } catch (error) {
       return handleNotFound(request, reply, error);
     }
-    return reply.redirect(
-      `${base(request)}${pathTo(paths.staffMeeting, { meetingId: request.params.meetingId })}?done=closed`,
-      303,
-    );
+    return seeOther(request, reply, pathTo(paths.staffMeeting, { meetingId: request.params.meetingId }), {
+      done: 'closed',
+    });
   });
 
   // Exports ------------------------------------------------------------------------------------------

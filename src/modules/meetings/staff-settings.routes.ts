@@ -3,12 +3,13 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorList, field } from '../../web/forms.ts';
+import { actorOf, seeOther } from '../../web/staff-routes.ts';
 import { meetingPaths as paths } from './meetings.paths.ts';
 import { MeetingsError } from './meetings.types.ts';
 import { ModernGovError } from './moderngov/moderngov.ts';
 import { importFromModernGov } from './moderngov/moderngov-import.ts';
 import type { MeetingsModule } from './module.ts';
-import { actorOf, base, flash, type StaffContext } from './staff.shared.ts';
+import { flash, type StaffContext } from './staff.shared.ts';
 
 export function registerStaffSettingsRoutes(
   ctx: StaffContext,
@@ -62,7 +63,7 @@ export function registerStaffSettingsRoutes(
         errorList: errorList(error.fieldErrors, keys),
       });
     }
-    return reply.redirect(`${base(request)}${paths.staffSettings}?done=settings`, 303);
+    return seeOther(request, reply, paths.staffSettings, { done: 'settings' });
   });
 
   const renderImport = async (

@@ -1,20 +1,16 @@
 /**
- * What the staff console's meetings route files share: who is acting, the flash messages after
- * a redirect, the guard (permission meetings.moderate), and the staff meeting page, which the
- * agenda and poll forms show again with their errors.
+ * What the staff console's meetings route files share: the flash messages after a redirect,
+ * the guard (permission meetings.moderate), and the staff meeting page, which the agenda and
+ * poll forms show again with their errors. Who is acting and the redirect after a POST are the
+ * whole console's (web/staff-routes.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor } from '../accounts/index.ts';
 import { sendError } from '../../web/errors.ts';
+import { flashNotice } from '../../web/staff-routes.ts';
 import { attendanceLabels, MeetingsError } from './meetings.types.ts';
 import type { MeetingsModule } from './module.ts';
 
 export type Params = { meetingId: string; questionId?: string; pollId?: string };
-
-export function actorOf(request: FastifyRequest): Actor {
-  const staff = request.staff!;
-  return { councilId: request.council.id, userId: staff.id, label: staff.email, requestId: request.id };
-}
 
 export const notices: Record<string, string> = {
   created: 'The meeting has been created',
@@ -27,12 +23,7 @@ export const notices: Record<string, string> = {
   closed: 'The poll is closed',
 };
 
-export function flash(request: FastifyRequest): string | undefined {
-  const key = (request.query as Record<string, unknown>).done;
-  return typeof key === 'string' ? notices[key] : undefined;
-}
-
-export const base = (request: FastifyRequest) => request.basePath;
+export const flash = (request: FastifyRequest) => flashNotice(request, notices);
 
 export type StaffContext = ReturnType<typeof staffContext>;
 

@@ -75,12 +75,24 @@ export class IncidentService {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
+      // The posts are locked in id order, as the engine's claim locks them: a claim waiting
+      // for one of them then reads it paused and sends nothing, and one that got there first
+      // has made it 'publishing', which this leaves alone (it is already going out).
       const paused = await tx
         .updateTable('posts')
         .set({ paused_at: new Date() })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('posts')
+            .select('id')
+            .where('status', 'in', ['submitted', 'scheduled'])
+            .where('paused_at', 'is', null)
+            .where('deleted_at', 'is', null)
+            .orderBy('id')
+            .forUpdate(),
+        )
         .where('status', 'in', ['submitted', 'scheduled'])
         .where('paused_at', 'is', null)
-        .where('deleted_at', 'is', null)
         .returning(['id', 'title', 'scheduled_at'])
         .execute();
       for (const p of paused) await appendRecord(tx, actor, p.id, 'post.paused', { incidentId: incident.id });

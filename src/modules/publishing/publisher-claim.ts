@@ -2,13 +2,14 @@
  * Step 1 of the engine: claiming a chunk of variants, in one statement inside one council
  * transaction, before anything is sent.
  *
- * The statement locks the variants in id order (so two workers never deadlock), decides for
- * each whether it may be sent now, and for those it takes a lease, records the intent (a
- * `pending` attempt with its intended_at) and marks their posts publishing. The verdict is made
- * on the rows as locked: in READ COMMITTED, FOR UPDATE returns the newest committed version of
- * a row another worker has just claimed, so its live lease is seen and the variant is "busy",
- * never claimed twice. (A join read beside the lock would see the statement's older snapshot;
- * that is why the variant's own columns come from the locking scan alone.)
+ * The statement locks the variants, then their posts, each in id order (the order every writer
+ * of these tables follows, so nothing deadlocks), decides for each variant whether it may be
+ * sent now, and for those it takes a lease, records the intent (a `pending` attempt with its
+ * intended_at) and marks their posts publishing. The verdict is made on the rows as locked: in
+ * READ COMMITTED a locking read returns the newest committed version of a row someone changed
+ * while we waited for it, so a lease another worker has just taken makes the variant "busy",
+ * and a post paused, moved or deleted a moment ago is seen as it is now. (A plain join beside
+ * the locks would read the statement's older snapshot and publish what was just stopped.)
  */
 import { sql, withCouncil, type Db } from '../../db/index.ts';
 import type { PostInput } from '../channels/index.ts';
@@ -65,6 +66,10 @@ export async function claimVariants(
       WITH locked AS (
         SELECT id, council_id, post_id, channel_account_id, text, status, lease_until
         FROM post_variants WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE
+      ), post AS (
+        -- Sorted before it is locked, so every variant lock above is taken first.
+        SELECT id, council_id, status, scheduled_at, paused_at, deleted_at, link
+        FROM posts WHERE id IN (SELECT post_id FROM locked) ORDER BY id FOR UPDATE
       ), checked AS (
         SELECT l.id, l.post_id, l.channel_account_id, l.text, p.link, p.status AS post_status,
           a.status AS account_status, a.updated_at AS account_updated_at,
@@ -79,7 +84,7 @@ export async function claimVariants(
             ELSE 'claim'
           END AS verdict
         FROM locked l
-        LEFT JOIN posts p ON p.id = l.post_id AND p.council_id = l.council_id
+        LEFT JOIN post p ON p.id = l.post_id AND p.council_id = l.council_id
         LEFT JOIN channel_accounts a ON a.id = l.channel_account_id AND a.council_id = l.council_id
       ), intent AS (
         UPDATE post_variants AS v
@@ -93,13 +98,9 @@ export async function claimVariants(
         SELECT ${councilId}::uuid, id, intended_at FROM intent
         RETURNING id, variant_id
       ), started AS (
-        -- Locked in id order, as everywhere in the engine.
+        -- Already locked above.
         UPDATE posts SET status = 'publishing'
-        WHERE id IN (
-          SELECT id FROM posts
-          WHERE id IN (SELECT post_id FROM checked WHERE verdict = 'claim' AND post_status = 'scheduled')
-          ORDER BY id FOR UPDATE
-        )
+        WHERE id IN (SELECT post_id FROM checked WHERE verdict = 'claim' AND post_status = 'scheduled')
       )
       SELECT c.id, c.post_id, c.channel_account_id, c.text, c.link, c.account_status,
         c.account_updated_at, c.has_media, c.verdict, i.intended_at, i.attempt_count,

@@ -12,7 +12,6 @@ import type {
   AccountIdentity,
   CanDelete,
   CanFindPublished,
-  CanHandleWebhook,
   CanReadMetrics,
   CanReply,
   CanUploadMedia,
@@ -24,19 +23,15 @@ import type {
   MediaInput,
   PostInput,
   PostMetrics,
+  InboundBatch,
   Published,
-  WebhookRequest,
-  WebhookResult,
 } from '../port.ts';
 import { ChannelError } from '../channel-error.ts';
-import { GraphClient, type GraphConfig } from '../meta-graph.ts';
+import { MetaConnector, type GraphEnvelope, type GraphId, type MetaConfig } from '../meta/index.ts';
 import { checkImages } from '../media-check.ts';
-import { handleFacebookWebhook } from './webhook.ts';
+import { mapPageEnvelope } from './facebook.mapper.ts';
 
-export type FacebookConfig = GraphConfig & {
-  pageId: string;
-  /** The token Townsquare chose when subscribing the app's webhooks. */
-  verifyToken: string;
+export type FacebookConfig = MetaConfig & {
   /** How many recent feed posts findPublished looks through; default 50. */
   reconcileWindow?: number;
 };
@@ -51,9 +46,8 @@ export const facebookLimits: ChannelLimits = {
   canThread: false,
 };
 
-type GraphId = { id: string };
-
 export class FacebookConnector
+  extends MetaConnector<FacebookConfig>
   implements
     ChannelConnector,
     CanReply,
@@ -61,18 +55,10 @@ export class FacebookConnector
     CanUploadMedia,
     CanReadMetrics,
     CanVerifyCredentials,
-    CanFindPublished,
-    CanHandleWebhook
+    CanFindPublished
 {
   readonly kind = 'facebook' as const;
   readonly limits = facebookLimits;
-  readonly #graph: GraphClient;
-  readonly #config: FacebookConfig;
-
-  constructor(config: FacebookConfig) {
-    this.#config = config;
-    this.#graph = new GraphClient(config);
-  }
 
   check(input: PostInput): LimitProblem[] {
     const problems: LimitProblem[] = [];
@@ -91,19 +77,14 @@ export class FacebookConnector
     ];
   }
 
-  #refuseBadInput(input: PostInput): void {
-    const problems = this.check(input);
-    if (problems.length > 0) throw new ChannelError('rejected', problems.map((p) => p.message).join('; '));
-  }
-
   /** Photos go up unpublished, then one feed post attaches them: a single post, however many. */
   async publish(input: PostInput): Promise<Published> {
-    this.#refuseBadInput(input);
+    this.refuseBadInput(input);
     const photos = [];
     for (const m of input.media ?? []) photos.push(await this.uploadMedia(m));
     const params: Record<string, string | undefined> = { message: input.text || undefined, link: input.link };
     photos.forEach((p, i) => (params[`attached_media[${i}]`] = JSON.stringify({ media_fbid: p.id })));
-    const { id } = await this.#graph.post<GraphId>(`${this.#config.pageId}/feed`, params);
+    const { id } = await this.graph.post<GraphId>(`${this.config.pageId}/feed`, params);
     return { ref: { id }, url: this.#postUrl(id) };
   }
 
@@ -112,37 +93,26 @@ export class FacebookConnector
     form.set('source', new Blob([media.data], { type: media.mimeType }), media.filename ?? 'image');
     form.set('published', 'false');
     form.set('alt_text_custom', media.altText);
-    const { id } = await this.#graph.post<GraphId>(`${this.#config.pageId}/photos`, form);
+    const { id } = await this.graph.post<GraphId>(`${this.config.pageId}/photos`, form);
     return { id };
   }
 
   /**
-   * Public: a comment under the post or comment. Private: the Messenger Send API, to the
-   * sender of a conversation (`target.meta.psid`, inside Meta's 24-hour window) or as
-   * a private reply to a comment (one per comment, within 7 days).
+   * Public: a comment under the post or comment (with one photo, if given). Private: the
+   * Messenger Send API, as a response to the resident's message or comment.
    */
   async reply(target: ExternalRef, input: PostInput, opts: { isPrivate?: boolean } = {}): Promise<Published> {
-    this.#refuseBadInput(input);
-    const psid = target.meta?.psid;
-    if (psid || opts.isPrivate) {
-      const recipient = psid ? { id: psid } : { comment_id: target.id };
-      const sent = await this.#graph.post<{ recipient_id?: string; message_id: string }>(
-        `${this.#config.pageId}/messages`,
-        {
-          recipient: JSON.stringify(recipient),
-          messaging_type: 'RESPONSE',
-          message: JSON.stringify({ text: input.text }),
-        },
-      );
-      const to = psid ?? sent.recipient_id ?? '';
+    this.refuseBadInput(input);
+    if (this.isPrivateReply(target, opts)) {
+      const sent = await this.sendPrivately(target, input.text, { messaging_type: 'RESPONSE' });
       return {
-        ref: { id: sent.message_id, meta: { psid: to } },
-        url: `https://www.facebook.com/messages/t/${to}`,
+        ref: { id: sent.messageId, meta: { psid: sent.psid } },
+        url: `https://www.facebook.com/messages/t/${sent.psid}`,
       };
     }
     const media = input.media?.[0];
     const attachment = media ? await this.uploadMedia(media) : undefined;
-    const { id } = await this.#graph.post<GraphId>(`${target.id}/comments`, {
+    const { id } = await this.graph.post<GraphId>(`${target.id}/comments`, {
       message: input.text,
       attachment_id: attachment?.id,
     });
@@ -150,14 +120,14 @@ export class FacebookConnector
   }
 
   async delete(ref: ExternalRef): Promise<void> {
-    const result = await this.#graph.delete<{ success?: boolean }>(ref.id);
+    const result = await this.graph.delete<{ success?: boolean }>(ref.id);
     if (result.success !== true)
       throw new ChannelError('rejected', `Facebook did not confirm deleting ${ref.id}`);
   }
 
   async readMetrics(ref: ExternalRef): Promise<PostMetrics> {
     type Summary = { summary?: { total_count?: number } };
-    const post = await this.#graph.get<{
+    const post = await this.graph.get<{
       reactions?: Summary;
       comments?: Summary;
       shares?: { count?: number };
@@ -172,13 +142,13 @@ export class FacebookConnector
   }
 
   async verifyCredentials(): Promise<AccountIdentity> {
-    const me = await this.#graph.get<{ id: string; name?: string; username?: string }>('me', {
+    const me = await this.graph.get<{ id: string; name?: string; username?: string }>('me', {
       fields: 'id,name',
     });
-    if (me.id !== this.#config.pageId)
+    if (me.id !== this.config.pageId)
       throw new ChannelError(
         'auth_expired',
-        `The token belongs to ${me.name ?? me.id}, not the configured Page ${this.#config.pageId}; reconnect with a Page token`,
+        `The token belongs to ${me.name ?? me.id}, not the configured Page ${this.config.pageId}; reconnect with a Page token`,
       );
     return {
       id: me.id,
@@ -189,28 +159,22 @@ export class FacebookConnector
   }
 
   /**
-   * Reconciliation. A Page post has no field an app can set and read back invisibly, and
-   * putting the key in the text would show residents a code; so the post is found by its
-   * exact message among the Page's most recent posts (since shortly before the recorded
-   * intent, when known). Meta itself refuses a duplicate of a recent post (code 506), so
-   * identical text in that window is the same publish.
+   * Reconciliation by exact message among the Page's most recent posts, since shortly before
+   * the recorded intent when known (Meta refuses a duplicate of a recent post, code 506).
    */
   async findPublished(input: PostInput): Promise<Published | undefined> {
     const since = input.intendedAt ? Math.floor(input.intendedAt.getTime() / 1000) - 300 : undefined;
-    const feed = await this.#graph.get<{ data?: { id: string; message?: string; permalink_url?: string }[] }>(
-      `${this.#config.pageId}/feed`,
-      {
-        fields: 'id,message,created_time,permalink_url',
-        limit: this.#config.reconcileWindow ?? 50,
-        since,
-      },
+    const found = await this.findByText<{ id: string; message?: string; permalink_url?: string }>(
+      `${this.config.pageId}/feed`,
+      { fields: 'id,message,created_time,permalink_url', limit: this.config.reconcileWindow ?? 50, since },
+      input.text,
+      (p) => p.message,
     );
-    const found = (feed.data ?? []).find((p) => (p.message ?? '') === input.text);
     return found ? { ref: { id: found.id }, url: found.permalink_url ?? this.#postUrl(found.id) } : undefined;
   }
 
-  async handleWebhook(request: WebhookRequest): Promise<WebhookResult> {
-    return handleFacebookWebhook(request, this.#config);
+  protected mapEnvelope(envelope: GraphEnvelope): InboundBatch {
+    return mapPageEnvelope(envelope, this.config.pageId);
   }
 
   #postUrl(id: string): string {

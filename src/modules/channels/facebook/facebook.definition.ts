@@ -3,7 +3,7 @@
  * Meta app secret (which also verifies webhooks), plus the verify token chosen for webhooks.
  */
 import type { ConnectorDefinition } from '../registry.ts';
-import { isHttpUrl } from '../registry.ts';
+import { graphAccessConfig, graphAccessFields, verifyTokenField } from '../meta/index.ts';
 import { FacebookConnector } from './facebook.connector.ts';
 
 export const facebookDefinition: ConnectorDefinition = {
@@ -19,31 +19,9 @@ export const facebookDefinition: ConnectorDefinition = {
       isRequired: true,
       check: (v) => (/^\d{5,20}$/.test(v) ? undefined : 'Enter the Page id, a number like 104512345678901'),
     },
-    {
-      name: 'baseUrl',
-      label: 'Graph API address',
-      hint: 'Leave empty for https://graph.facebook.com',
-      isSecret: false,
-      isRequired: false,
-      check: isHttpUrl,
-      networkAddress: 'url',
-    },
-    { name: 'accessToken', label: 'Page access token', isSecret: true, isRequired: true },
-    { name: 'appSecret', label: 'App secret', isSecret: true, isRequired: true },
-    {
-      name: 'verifyToken',
-      label: 'Webhook verify token',
-      hint: 'Any long random text; enter the same in Meta’s webhook settings',
-      isSecret: true,
-      isRequired: true,
-    },
+    ...graphAccessFields,
+    verifyTokenField('Any long random text; enter the same in Meta’s webhook settings'),
   ],
-  create: ({ settings, credentials }) =>
-    new FacebookConnector({
-      pageId: settings.pageId ?? '',
-      ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
-      accessToken: credentials.accessToken ?? '',
-      appSecret: credentials.appSecret ?? '',
-      verifyToken: credentials.verifyToken ?? '',
-    }),
+  create: (config) =>
+    new FacebookConnector({ pageId: config.settings.pageId ?? '', ...graphAccessConfig(config) }),
 };

@@ -9,12 +9,12 @@
 import type { ExternalRef, InboundBatch, InboundItem, MalformedInbound } from '../port.ts';
 import {
   graphTime,
-  isMalformed,
   isRecord,
-  mapMessagingEvent,
+  mapMetaEnvelope,
+  metaReplyTarget,
   str,
   type GraphEnvelope,
-} from '../meta-graph.ts';
+} from '../meta/index.ts';
 
 const postItems = new Set(['post', 'status', 'photo', 'video', 'share']);
 
@@ -65,42 +65,14 @@ export function mapFeedChange(
   };
 }
 
-/** Every entry of a `page` envelope; `object` other than "page" is malformed here. */
+/**
+ * Every entry of a `page` envelope (`object` other than "page" is malformed here): `feed`
+ * changes are a Page's comments and visitor posts; messaging events are Messenger's.
+ */
 export function mapPageEnvelope(envelope: GraphEnvelope, pageId: string): InboundBatch {
-  const items: InboundItem[] = [];
-  const malformed: MalformedInbound[] = [];
-  const add = (r: InboundItem | MalformedInbound | undefined) => {
-    if (!r) return;
-    if (isMalformed(r)) malformed.push(r);
-    else items.push(r);
-  };
-  if (envelope.object !== 'page')
-    return {
-      items,
-      cursor: undefined,
-      malformed: [{ raw: envelope, reason: `Unexpected object "${envelope.object}"` }],
-    };
-  for (const entry of envelope.entry) {
-    if (!isRecord(entry)) {
-      malformed.push({ raw: entry, reason: 'Entry is not an object' });
-      continue;
-    }
-    const time = typeof entry.time === 'number' ? entry.time : Date.now() / 1000;
-    const entryPage = str(entry.id) ?? pageId;
-    for (const change of Array.isArray(entry.changes) ? entry.changes : []) {
-      if (!isRecord(change) || change.field !== 'feed') {
-        if (!isRecord(change) || typeof change.field !== 'string')
-          malformed.push({ raw: change, reason: 'Change without a field' });
-        continue;
-      }
-      add(mapFeedChange(change.value, entryPage, time));
-    }
-    for (const event of Array.isArray(entry.messaging) ? entry.messaging : [])
-      add(mapMessagingEvent(event, time));
-    if (!Array.isArray(entry.changes) && !Array.isArray(entry.messaging))
-      malformed.push({ raw: entry, reason: 'Entry with neither changes nor messaging' });
-  }
-  return { items, cursor: undefined, malformed };
+  return mapMetaEnvelope(envelope, 'page', (field, value, entry, time) =>
+    field === 'feed' ? mapFeedChange(value, str(entry.id) ?? pageId, time) : undefined,
+  );
 }
 
 /**
@@ -108,7 +80,5 @@ export function mapPageEnvelope(envelope: GraphEnvelope, pageId: string): Inboun
  * page-scoped id, which the Send API needs; a comment or visitor post is its own id.
  */
 export function facebookReplyTarget(item: InboundItem): ExternalRef {
-  return item.kind === 'direct_message'
-    ? { id: item.externalId, meta: { psid: item.author.id } }
-    : { id: item.externalId };
+  return metaReplyTarget(item);
 }

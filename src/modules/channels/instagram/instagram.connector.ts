@@ -16,37 +16,27 @@
 import type {
   AccountIdentity,
   CanFindPublished,
-  CanHandleWebhook,
   CanReadMetrics,
   CanReply,
   CanVerifyCredentials,
   ChannelConnector,
   ChannelLimits,
   ExternalRef,
+  InboundBatch,
   LimitProblem,
   MediaInput,
   PostInput,
   PostMetrics,
   Published,
-  WebhookRequest,
-  WebhookResult,
 } from '../port.ts';
 import { ChannelError } from '../channel-error.ts';
 import { checkImages } from '../media-check.ts';
-import {
-  answerVerifyHandshake,
-  GraphClient,
-  parseEnvelope,
-  verifyGraphSignature,
-  type GraphConfig,
-} from '../meta-graph.ts';
+import { MetaConnector, type GraphEnvelope, type GraphId, type MetaConfig } from '../meta/index.ts';
 import { mapInstagramEnvelope } from './instagram.mapper.ts';
 
-export type InstagramConfig = GraphConfig & {
+/** `pageId` is the Facebook Page linked to the account: private replies go through its Send API. */
+export type InstagramConfig = MetaConfig & {
   igUserId: string;
-  /** The Facebook Page linked to the account: private replies go through its Send API. */
-  pageId: string;
-  verifyToken: string;
   /** Publishes the bytes at a public HTTPS URL Instagram can fetch. */
   hostImage(media: MediaInput): Promise<string>;
   /** The council's branded card, used when a post has no image of its own. */
@@ -62,26 +52,12 @@ export const instagramLimits: ChannelLimits = {
   canThread: false,
 };
 
-type GraphId = { id: string };
-
 export class InstagramConnector
-  implements
-    ChannelConnector,
-    CanReply,
-    CanReadMetrics,
-    CanVerifyCredentials,
-    CanFindPublished,
-    CanHandleWebhook
+  extends MetaConnector<InstagramConfig>
+  implements ChannelConnector, CanReply, CanReadMetrics, CanVerifyCredentials, CanFindPublished
 {
   readonly kind = 'instagram' as const;
   readonly limits = instagramLimits;
-  readonly #graph: GraphClient;
-  readonly #config: InstagramConfig;
-
-  constructor(config: InstagramConfig) {
-    this.#config = config;
-    this.#graph = new GraphClient(config);
-  }
 
   check(input: PostInput): LimitProblem[] {
     const problems: LimitProblem[] = [];
@@ -103,7 +79,7 @@ export class InstagramConnector
         field: 'text',
         message: `Instagram allows 20 @mentions; this has ${mentions}, ${mentions - 20} too many`,
       });
-    if (!input.media?.length && !this.#config.fallbackImage)
+    if (!input.media?.length && !this.config.fallbackImage)
       problems.push({
         field: 'media',
         message: 'Instagram posts need an image, and no fallback card is configured',
@@ -115,16 +91,15 @@ export class InstagramConnector
   }
 
   async publish(input: PostInput): Promise<Published> {
-    const problems = this.check(input);
-    if (problems.length > 0) throw new ChannelError('rejected', problems.map((p) => p.message).join('; '));
-    const media = input.media?.length ? input.media : [this.#config.fallbackImage!];
-    const ig = this.#config.igUserId;
+    this.refuseBadInput(input);
+    const media = input.media?.length ? input.media : [this.config.fallbackImage!];
+    const ig = this.config.igUserId;
     let creationId: string;
     if (media.length === 1) {
       const only = media[0]!;
       creationId = (
-        await this.#graph.post<GraphId>(`${ig}/media`, {
-          image_url: await this.#config.hostImage(only),
+        await this.graph.post<GraphId>(`${ig}/media`, {
+          image_url: await this.config.hostImage(only),
           caption: input.text,
           alt_text: only.altText,
         })
@@ -134,22 +109,22 @@ export class InstagramConnector
       for (const m of media)
         children.push(
           (
-            await this.#graph.post<GraphId>(`${ig}/media`, {
-              image_url: await this.#config.hostImage(m),
+            await this.graph.post<GraphId>(`${ig}/media`, {
+              image_url: await this.config.hostImage(m),
               alt_text: m.altText,
               is_carousel_item: true,
             })
           ).id,
         );
       creationId = (
-        await this.#graph.post<GraphId>(`${ig}/media`, {
+        await this.graph.post<GraphId>(`${ig}/media`, {
           media_type: 'CAROUSEL',
           children: children.join(','),
           caption: input.text,
         })
       ).id;
     }
-    const { id } = await this.#graph.post<GraphId>(`${ig}/media_publish`, { creation_id: creationId });
+    const { id } = await this.graph.post<GraphId>(`${ig}/media_publish`, { creation_id: creationId });
     return { ref: { id, meta: { kind: 'media' } }, url: await this.#permalink(id) };
   }
 
@@ -157,7 +132,7 @@ export class InstagramConnector
   async #permalink(id: string): Promise<string> {
     try {
       return (
-        (await this.#graph.get<{ permalink?: string }>(id, { fields: 'permalink' })).permalink ??
+        (await this.graph.get<{ permalink?: string }>(id, { fields: 'permalink' })).permalink ??
         'https://www.instagram.com/'
       );
     } catch {
@@ -167,23 +142,15 @@ export class InstagramConnector
 
   async reply(target: ExternalRef, input: PostInput, opts: { isPrivate?: boolean } = {}): Promise<Published> {
     if (input.text.trim() === '') throw new ChannelError('rejected', 'A reply needs text');
-    const psid = target.meta?.psid;
-    if (psid || opts.isPrivate) {
-      const recipient = psid ? { id: psid } : { comment_id: target.id };
-      const sent = await this.#graph.post<{ recipient_id?: string; message_id: string }>(
-        `${this.#config.pageId}/messages`,
-        {
-          recipient: JSON.stringify(recipient),
-          message: JSON.stringify({ text: input.text }),
-        },
-      );
+    if (this.isPrivateReply(target, opts)) {
+      const sent = await this.sendPrivately(target, input.text);
       return {
-        ref: { id: sent.message_id, meta: { psid: psid ?? sent.recipient_id ?? '' } },
+        ref: { id: sent.messageId, meta: { psid: sent.psid } },
         url: 'https://www.instagram.com/direct/inbox/',
       };
     }
     const edge = target.meta?.kind === 'media' ? 'comments' : 'replies';
-    const { id } = await this.#graph.post<GraphId>(`${target.id}/${edge}`, { message: input.text });
+    const { id } = await this.graph.post<GraphId>(`${target.id}/${edge}`, { message: input.text });
     return {
       ref: { id, meta: { kind: 'comment' } },
       url: await this.#permalink(target.meta?.kind === 'media' ? target.id : id),
@@ -191,17 +158,16 @@ export class InstagramConnector
   }
 
   async readMetrics(ref: ExternalRef): Promise<PostMetrics> {
-    const m = await this.#graph.get<{ like_count?: number; comments_count?: number }>(ref.id, {
+    const m = await this.graph.get<{ like_count?: number; comments_count?: number }>(ref.id, {
       fields: 'like_count,comments_count',
     });
     return { likes: m.like_count ?? 0, replies: m.comments_count ?? 0, reposts: 0 };
   }
 
   async verifyCredentials(): Promise<AccountIdentity> {
-    const me = await this.#graph.get<{ id: string; username?: string; name?: string }>(
-      this.#config.igUserId,
-      { fields: 'id,username,name' },
-    );
+    const me = await this.graph.get<{ id: string; username?: string; name?: string }>(this.config.igUserId, {
+      fields: 'id,username,name',
+    });
     const handle = me.username ?? me.id;
     return {
       id: me.id,
@@ -211,16 +177,14 @@ export class InstagramConnector
     };
   }
 
-  /** As on Facebook: no invisible field to carry the key, so the exact caption among recent media. */
+  /** Reconciliation by exact caption among the account's 50 most recent media. */
   async findPublished(input: PostInput): Promise<Published | undefined> {
-    const list = await this.#graph.get<{ data?: { id: string; caption?: string; permalink?: string }[] }>(
-      `${this.#config.igUserId}/media`,
-      {
-        fields: 'id,caption,permalink,timestamp',
-        limit: 50,
-      },
+    const found = await this.findByText<{ id: string; caption?: string; permalink?: string }>(
+      `${this.config.igUserId}/media`,
+      { fields: 'id,caption,permalink,timestamp', limit: 50 },
+      input.text,
+      (m) => m.caption,
     );
-    const found = (list.data ?? []).find((m) => (m.caption ?? '') === input.text);
     return found
       ? {
           ref: { id: found.id, meta: { kind: 'media' } },
@@ -229,13 +193,7 @@ export class InstagramConnector
       : undefined;
   }
 
-  async handleWebhook(request: WebhookRequest): Promise<WebhookResult> {
-    if (request.method.toUpperCase() === 'GET')
-      return answerVerifyHandshake(request, this.#config.verifyToken);
-    verifyGraphSignature(request, this.#config.appSecret);
-    const envelope = parseEnvelope(request.rawBody);
-    if ('reason' in envelope)
-      return { kind: 'events', batch: { items: [], cursor: undefined, malformed: [envelope] } };
-    return { kind: 'events', batch: mapInstagramEnvelope(envelope, this.#config.igUserId) };
+  protected mapEnvelope(envelope: GraphEnvelope): InboundBatch {
+    return mapInstagramEnvelope(envelope, this.config.igUserId);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { ChannelError } from '../channel-error.ts';
 import type { ConnectorDefinition } from '../registry.ts';
-import { isHttpUrl } from '../registry.ts';
+import { graphAccessConfig, graphAccessFields, verifyTokenField } from '../meta/index.ts';
 import { InstagramConnector } from './instagram.connector.ts';
 
 export const instagramDefinition: ConnectorDefinition = {
@@ -29,27 +29,14 @@ export const instagramDefinition: ConnectorDefinition = {
       isRequired: true,
       check: (v) => (/^\d{5,20}$/.test(v) ? undefined : 'Enter the Page id, a number'),
     },
-    {
-      name: 'baseUrl',
-      label: 'Graph API address',
-      hint: 'Leave empty for https://graph.facebook.com',
-      isSecret: false,
-      isRequired: false,
-      check: isHttpUrl,
-      networkAddress: 'url',
-    },
-    { name: 'accessToken', label: 'Page access token', isSecret: true, isRequired: true },
-    { name: 'appSecret', label: 'App secret', isSecret: true, isRequired: true },
-    { name: 'verifyToken', label: 'Webhook verify token', isSecret: true, isRequired: true },
+    ...graphAccessFields,
+    verifyTokenField(),
   ],
-  create: ({ settings, credentials }, services) =>
+  create: (config, services) =>
     new InstagramConnector({
-      igUserId: settings.igUserId ?? '',
-      pageId: settings.pageId ?? '',
-      ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
-      accessToken: credentials.accessToken ?? '',
-      appSecret: credentials.appSecret ?? '',
-      verifyToken: credentials.verifyToken ?? '',
+      igUserId: config.settings.igUserId ?? '',
+      pageId: config.settings.pageId ?? '',
+      ...graphAccessConfig(config),
       hostImage:
         services?.hostImage ??
         (async () => {

@@ -5,7 +5,7 @@
  * anything unidentifiable is returned as malformed, raw.
  */
 import type { ExternalRef, InboundBatch, InboundItem, MalformedInbound } from '../port.ts';
-import { isMalformed, isRecord, mapMessagingEvent, str, type GraphEnvelope } from '../meta-graph.ts';
+import { isRecord, mapMetaEnvelope, metaReplyTarget, str, type GraphEnvelope } from '../meta/index.ts';
 
 export function mapCommentChange(
   value: unknown,
@@ -34,43 +34,17 @@ export function mapCommentChange(
   };
 }
 
+/**
+ * Every entry of an `instagram` envelope (`object` other than "instagram" is malformed here):
+ * `comments` and `live_comments` changes are comments; messaging events share Messenger's shape.
+ */
 export function mapInstagramEnvelope(envelope: GraphEnvelope, igUserId: string): InboundBatch {
-  const items: InboundItem[] = [];
-  const malformed: MalformedInbound[] = [];
-  const add = (r: InboundItem | MalformedInbound | undefined) => {
-    if (!r) return;
-    if (isMalformed(r)) malformed.push(r);
-    else items.push(r);
-  };
-  if (envelope.object !== 'instagram')
-    return {
-      items,
-      cursor: undefined,
-      malformed: [{ raw: envelope, reason: `Unexpected object "${envelope.object}"` }],
-    };
-  for (const entry of envelope.entry) {
-    if (!isRecord(entry)) {
-      malformed.push({ raw: entry, reason: 'Entry is not an object' });
-      continue;
-    }
-    const time = typeof entry.time === 'number' ? entry.time : Date.now() / 1000;
-    for (const change of Array.isArray(entry.changes) ? entry.changes : []) {
-      if (!isRecord(change) || typeof change.field !== 'string')
-        malformed.push({ raw: change, reason: 'Change without a field' });
-      else if (change.field === 'comments' || change.field === 'live_comments')
-        add(mapCommentChange(change.value, igUserId, time));
-    }
-    for (const event of Array.isArray(entry.messaging) ? entry.messaging : [])
-      add(mapMessagingEvent(event, time));
-    if (!Array.isArray(entry.changes) && !Array.isArray(entry.messaging))
-      malformed.push({ raw: entry, reason: 'Entry with neither changes nor messaging' });
-  }
-  return { items, cursor: undefined, malformed };
+  return mapMetaEnvelope(envelope, 'instagram', (field, value, _entry, time) =>
+    field === 'comments' || field === 'live_comments' ? mapCommentChange(value, igUserId, time) : undefined,
+  );
 }
 
 /** An Instagram comment is answered under itself (`/replies`); a DM through the Send API. */
 export function instagramReplyTarget(item: InboundItem): ExternalRef {
-  return item.kind === 'direct_message'
-    ? { id: item.externalId, meta: { psid: item.author.id } }
-    : { id: item.externalId, meta: { kind: 'comment' } };
+  return metaReplyTarget(item, { kind: 'comment' });
 }

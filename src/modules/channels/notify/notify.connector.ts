@@ -35,7 +35,7 @@ import type {
   WebhookResult,
 } from '../port.ts';
 import { ChannelError, networkFailure } from '../channel-error.ts';
-import { header, safeEqual } from '../meta-graph.ts';
+import { header, safeEqual } from '../meta/index.ts';
 import { mapDeliveryReceipt, mapInboundSms, parseJson, type DeliveryReceipt } from './notify.mapper.ts';
 
 export type NotifyConfig = {

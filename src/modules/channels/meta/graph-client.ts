@@ -1,13 +1,11 @@
 /**
- * What the Facebook Page and Instagram connectors share: one Graph API client (plain fetch,
+ * The Graph API client the Facebook Page and Instagram connectors share: plain fetch,
  * versioned paths, the Page token in the Authorization header so it never sits in a logged
- * URL, `appsecret_proof` when the app secret is known), the classification of Graph error
- * codes into ChannelError kinds, and the webhook checks Meta applies to both products
- * (the verify-token handshake and `X-Hub-Signature-256` over the raw body).
+ * URL, `appsecret_proof` on every call, and Graph error codes classified into ChannelError
+ * kinds (both products answer with the same error body and codes).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ChannelError, networkFailure, parseRetryAfter } from './channel-error.ts';
-import type { InboundItem, MalformedInbound, WebhookRequest } from './port.ts';
+import { createHmac } from 'node:crypto';
+import { ChannelError, networkFailure, parseRetryAfter } from '../channel-error.ts';
 
 export type GraphConfig = {
   /** Page (or Instagram-linked Page) access token. */
@@ -35,6 +33,9 @@ export type GraphErrorBody = {
 };
 
 export type GraphParams = Record<string, string | number | boolean | undefined>;
+
+/** What a Graph POST that creates something answers. */
+export type GraphId = { id: string };
 
 const rateLimitCodes = new Set([4, 17, 32, 613, 80001, 80002, 80004, 80005, 80006, 80008]);
 // 10 and 200-299 are missing permissions: only reconnecting the account with the right
@@ -174,129 +175,3 @@ export class GraphClient {
     return json as T;
   }
 }
-
-/** Constant-time comparison of two strings of any length (the length itself is not secret). */
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-export function header(request: WebhookRequest, name: string): string | undefined {
-  const v = request.headers[name.toLowerCase()] ?? request.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-/** `sha256=<hex HMAC-SHA256 of the raw body with the app secret>`, as Meta sends it. */
-export function signGraphBody(appSecret: string, rawBody: Buffer | string): string {
-  return `sha256=${createHmac('sha256', appSecret).update(rawBody).digest('hex')}`;
-}
-
-/**
- * Verifies `X-Hub-Signature-256` over the bytes exactly as received: re-serialised JSON
- * would differ (Meta escapes non-ASCII as \uXXXX), so the parsed body is never used.
- */
-export function verifyGraphSignature(request: WebhookRequest, appSecret: string): void {
-  const given = header(request, 'x-hub-signature-256');
-  if (!given || !given.startsWith('sha256='))
-    throw new ChannelError('rejected', 'Webhook without an X-Hub-Signature-256 header', { status: 401 });
-  if (!safeEqual(given.toLowerCase(), signGraphBody(appSecret, request.rawBody)))
-    throw new ChannelError('rejected', 'Webhook signature does not match its body: forged or altered', {
-      status: 401,
-    });
-}
-
-/**
- * The subscription handshake: Meta sends GET ?hub.mode=subscribe&hub.verify_token=...
- * &hub.challenge=... and expects the challenge echoed only when the token is ours.
- */
-export function answerVerifyHandshake(
-  request: WebhookRequest,
-  verifyToken: string,
-): { kind: 'challenge'; body: string } {
-  const mode = request.query['hub.mode'];
-  const token = request.query['hub.verify_token'] ?? '';
-  const challenge = request.query['hub.challenge'];
-  if (mode !== 'subscribe' || challenge === undefined || !safeEqual(token, verifyToken))
-    throw new ChannelError('rejected', 'Webhook verification refused: wrong mode or verify token', {
-      status: 403,
-    });
-  return { kind: 'challenge', body: challenge };
-}
-
-/** Meta's webhook envelope, as far as both products share it. */
-export type GraphEnvelope = { object: string; entry: GraphEntry[] };
-export type GraphEntry = {
-  id: string;
-  time: number;
-  changes?: { field: string; value: unknown }[];
-  messaging?: unknown[];
-};
-
-export const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-export const str = (v: unknown): string | undefined =>
-  typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : undefined;
-
-/** Graph timestamps are Unix seconds, Messenger's are milliseconds, some are ISO strings. */
-export function graphTime(v: unknown, fallback: number): Date {
-  if (typeof v === 'number') return new Date(v > 1e12 ? v : v * 1000);
-  if (typeof v === 'string') {
-    const d = new Date(/^\d+$/.test(v) ? Number(v) * 1000 : v);
-    if (!Number.isNaN(d.getTime())) return d;
-  }
-  return new Date(fallback * 1000);
-}
-
-/** Parses the raw body; anything but `{object, entry: [...]}` is returned as a reason. */
-export function parseEnvelope(rawBody: Buffer): GraphEnvelope | { reason: string; raw: unknown } {
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody.toString('utf8'));
-  } catch {
-    return { reason: 'Body is not JSON', raw: rawBody.toString('utf8') };
-  }
-  if (!isRecord(json) || typeof json.object !== 'string' || !Array.isArray(json.entry))
-    return { reason: 'Not a Graph webhook envelope', raw: json };
-  return json as GraphEnvelope;
-}
-
-/**
- * A Messenger or Instagram messaging event (`entry[].messaging[]`): a resident's message
- * becomes a private item; echoes of our own messages, delivery and read receipts are not
- * inbound items and are skipped (returned as undefined). Anything else is malformed.
- */
-export function mapMessagingEvent(
-  event: unknown,
-  entryTime: number,
-): InboundItem | MalformedInbound | undefined {
-  if (!isRecord(event)) return { raw: event, reason: 'Messaging event is not an object' };
-  if (event.delivery !== undefined || event.read !== undefined || event.reaction !== undefined)
-    return undefined;
-  const message = event.message;
-  if (!isRecord(message)) return { raw: event, reason: 'Messaging event without a message' };
-  if (message.is_echo === true) return undefined;
-  const sender = isRecord(event.sender) ? str(event.sender.id) : undefined;
-  const mid = str(message.mid);
-  if (!sender || !mid) return { raw: event, reason: 'Message without sender.id or message.mid' };
-  const attachments = Array.isArray(message.attachments)
-    ? message.attachments.filter(isRecord).map((a) => {
-        const url = isRecord(a.payload) ? str(a.payload.url) : undefined;
-        return { ...(url ? { url } : {}), ...(str(a.type) ? { mimeType: `${str(a.type)}/*` } : {}) };
-      })
-    : [];
-  return {
-    externalId: mid,
-    kind: 'direct_message',
-    author: { id: sender },
-    text: str(message.text) ?? '',
-    createdAt: graphTime(event.timestamp, entryTime),
-    threadId: sender,
-    isPrivate: true,
-    ...(attachments.length > 0 ? { attachments } : {}),
-    raw: event,
-  };
-}
-
-export const isMalformed = (v: InboundItem | MalformedInbound): v is MalformedInbound =>
-  'reason' in v && !('externalId' in v);
