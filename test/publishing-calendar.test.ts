@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { load } from 'cheerio';
 import { withCouncil } from '../src/db/index.ts';
 import { readPostForm } from '../src/modules/publishing/index.ts';
-import { calendarRange, parseDateKey } from '../src/modules/publishing/calendar/calendar-range.ts';
+import { calendarRange, hourSlots, parseDateKey } from '../src/modules/publishing/calendar/calendar-range.ts';
 import { startMastodonServer, type MastodonServer } from './peers/mastodon/server.ts';
 import { Browser, startTestApp, type TestContext } from './support/app.ts';
 import {
@@ -45,6 +45,27 @@ describe('calendar ranges in Europe/London', () => {
     assert.equal(r.to.toISOString(), '2027-11-01T00:00:00.000Z');
     assert.equal(days[6]!.clockChange, 'back');
     assert.equal(days[6]!.end.getTime() - days[6]!.start.getTime(), 25 * 3_600_000);
+  });
+
+  it('gives each London day its hours to drop a post on: 23 when the clocks go forward, one 1am when they go back', () => {
+    const spring = hourSlots({ year: 2027, month: 3, day: 28 });
+    assert.equal(spring.length, 23);
+    assert.ok(!spring.some((h) => h.hour === 1), '01:00 to 01:59 never happens');
+    assert.equal(
+      spring.find((h) => h.hour === 2)?.start.toISOString(),
+      '2027-03-28T01:00:00.000Z',
+      '2am BST',
+    );
+    const autumn = hourSlots({ year: 2027, month: 10, day: 31 });
+    assert.equal(autumn.length, 24);
+    assert.equal(autumn[1]?.start.toISOString(), '2027-10-31T00:00:00.000Z', 'the first 1am, BST');
+    assert.equal(autumn[2]?.start.toISOString(), '2027-10-31T02:00:00.000Z', '2am GMT');
+    assert.deepEqual(
+      hourSlots({ year: 2027, month: 7, day: 1 })
+        .map((h) => h.label)
+        .slice(8, 10),
+      ['08:00', '09:00'],
+    );
   });
 
   it('lays a month out in whole Monday-to-Sunday weeks', () => {
@@ -457,10 +478,154 @@ describe('content calendar pages', () => {
     assert.equal(still.service, null);
   });
 
+  it('offers each week-view day’s hours as drop targets, hidden until a drag begins', async () => {
+    const $ = load((await week()).body);
+    const sunday = $('td[data-drop-date="2027-03-28"]');
+    const slots = sunday.find('[data-slots]');
+    assert.equal(slots.attr('hidden'), 'hidden', 'hidden without JavaScript: the form moves posts');
+    assert.equal(slots.attr('aria-hidden'), 'true', 'a pointer-only shortcut, kept out of the reading order');
+    assert.equal(slots.find('[data-drop-hour]').length, 23, 'the clocks go forward on this Sunday');
+    assert.equal(sunday.find('[data-drop-hour="14"]').attr('data-hour-start'), '2027-03-28T13:00:00.000Z');
+    assert.equal($('td[data-drop-date="2027-03-22"] [data-drop-hour]').length, 24);
+    assert.equal($(`#post-${ids.late}`).attr('data-time'), '23:30', 'the script keeps the minutes');
+    assert.match($('#calendar-help').text(), /open “Move” under it and enter a new date and time/u);
+    const month = load((await officer.get('/staff/publishing/calendar?view=month&date=2027-03-10')).body);
+    assert.equal(month('[data-slots]').length, 0, 'the month view moves by day only');
+  });
+
+  it('moves a post to another time on the same day, as a drop on an hour does', async () => {
+    const { postId } = await scheduledPost(ctx.services, c, {
+      title: 'Same day, later hour',
+      body: 'Later',
+      accounts: [accountA],
+      ...at('26', '3', '2027', '09:30'),
+    });
+    const res = await officer.submit(
+      '/staff/publishing/calendar?view=week&date=2027-03-24',
+      { view: 'week', date: '2027-03-24', ...at('26', '3', '2027', '14:30') },
+      `/staff/publishing/posts/${postId}/reschedule`,
+    );
+    assert.equal(res.statusCode, 303);
+    const post = await ctx.services.publishing.posts.get(c.councilId, postId);
+    assert.equal(post.scheduledAt?.toISOString(), '2027-03-26T14:30:00.000Z');
+  });
+
   it('serves the drag-and-drop script, which submits the post’s own form', async () => {
     const res = await new Browser(ctx.app, host).get('/public/calendar.js');
     assert.equal(res.statusCode, 200);
     assert.match(res.body, /requestSubmit\(\)/u);
     assert.match(res.body, /data-drop-date/u);
+  });
+});
+
+describe('moving posts into a pre-election period', () => {
+  let ctx: TestContext;
+  let c: PublishingCouncil;
+  let mastodon: MastodonServer;
+  let account: string;
+  let officer: Browser;
+  const queue = new RecordingQueue();
+  const settings = { preElectionPeriods: [{ start: '2027-04-20', end: '2027-05-06' }] };
+  const when = (day: string, month: string, time: string) => ({
+    'schedule-day': day,
+    'schedule-month': month,
+    'schedule-year': '2027',
+    'schedule-time': time,
+  });
+
+  before(async () => {
+    ctx = await startTestApp();
+    mastodon = await startMastodonServer();
+    for (const s of [ctx.services.publishing.posts, ctx.services.publishing.calendar]) s.useQueue(queue);
+    c = await publishingCouncil(ctx.services, 'calendar-election', settings);
+    account = await connectMastodon(ctx.services, c, mastodon);
+    officer = new Browser(ctx.app, 'calendar-election.test');
+    assert.equal((await officer.signIn(c.author.email)).statusCode, 303);
+  });
+  after(async () => {
+    await ctx.close();
+    await mastodon.close();
+  });
+
+  it('will not move an approved post naming a councillor into the period, saying why', async () => {
+    const { postId } = await scheduledPost(ctx.services, c, {
+      title: 'Cllr Jones opens the library',
+      body: 'Cllr Jones opens the new library on Saturday.',
+      accounts: [account],
+      ...when('12', '4', '10:00'),
+    });
+    const res = await officer.submit(
+      '/staff/publishing/calendar?view=week&date=2027-04-12',
+      { view: 'week', date: '2027-04-12', ...when('22', '4', '10:00') },
+      `/staff/publishing/posts/${postId}/reschedule`,
+    );
+    assert.equal(res.statusCode, 400);
+    const $ = load(res.body);
+    assert.equal($('.govuk-error-summary a').attr('href'), `#reschedule-${postId}-day`);
+    assert.match(
+      $('.govuk-error-summary').text(),
+      /pre-election period and “Cllr Jones opens the library” names a councillor, so it would need the pre-election approval/u,
+    );
+    const post = await ctx.services.publishing.posts.get(c.councilId, postId);
+    assert.equal(post.scheduledAt?.toISOString(), '2027-04-12T09:00:00.000Z', 'not moved');
+    // Outside the period it moves as usual; a post naming nobody moves into it.
+    const later = await officer.submit(
+      '/staff/publishing/calendar?view=week&date=2027-04-12',
+      { view: 'week', date: '2027-04-12', ...when('10', '5', '10:00') },
+      `/staff/publishing/posts/${postId}/reschedule`,
+    );
+    assert.equal(later.statusCode, 303);
+    const plain = await scheduledPost(ctx.services, c, {
+      title: 'Library opening hours',
+      body: 'The library opens at 9am.',
+      accounts: [account],
+      ...when('12', '4', '11:00'),
+    });
+    await ctx.services.publishing.calendar.reschedule(
+      c.staff(c.author),
+      plain.postId,
+      { day: '22', month: '4', year: '2027', time: '11:00' },
+      settings,
+    );
+  });
+
+  it('adds the pre-election approval to a post still waiting for approval, recorded and audited', async () => {
+    const { posts } = ctx.services.publishing;
+    const postId = await posts.saveDraft(
+      c.staff(c.author),
+      readPostForm({
+        title: 'Green Party stall at the market',
+        body: 'Meet the Green Party at the market.',
+        accounts: [account],
+        ...when('13', '4', '09:00'),
+      }),
+      settings,
+    );
+    await posts.submit(c.staff(c.author), postId, settings);
+    assert.equal((await posts.get(c.councilId, postId)).needsExtraApproval, false, 'before the period');
+    const res = await officer.submit(
+      '/staff/publishing/calendar?view=week&date=2027-04-12',
+      { view: 'week', date: '2027-04-12', ...when('27', '4', '09:00') },
+      `/staff/publishing/posts/${postId}/reschedule`,
+    );
+    assert.equal(res.statusCode, 303);
+    const moved = await posts.get(c.councilId, postId);
+    assert.equal(moved.needsExtraApproval, true);
+    assert.deepEqual(
+      moved.steps.map((s) => s.name),
+      ['Approval', 'Pre-election check'],
+    );
+    // One approval is no longer enough: the post waits for the admin's pre-election check.
+    assert.equal(await posts.approve(c.staff(c.approver), postId), 'approved');
+    assert.equal(await posts.approve(c.staff(c.admin), postId), 'scheduled');
+    const audit = await withCouncil(ctx.services.db.app, c.councilId, (tx) =>
+      tx
+        .selectFrom('audit_events')
+        .select('after')
+        .where('entity_id', '=', postId)
+        .where('action', '=', 'publishing.post_rescheduled')
+        .execute(),
+    );
+    assert.deepEqual(audit[0]?.after, { scheduledAt: '2027-04-27T08:00:00.000Z', needsExtraApproval: true });
   });
 });

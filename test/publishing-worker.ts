@@ -1,8 +1,9 @@
 /**
  * A publishing worker in its own process, for the crash test and the benchmark: the real
  * engine and pg-boss handlers on the given database, with a short lease so that a worker
- * killed with SIGKILL is replaced quickly, and the sweep every half second (in production it
- * runs every minute). Prints `ready` once it is taking jobs.
+ * killed with SIGKILL is replaced quickly, and (when the sweep windows are given, as the crash
+ * test does) the sweep every half second; otherwise the sweep runs on its cron, every minute.
+ * Prints `ready` once it is taking jobs.
  *
  * With PUBLISHING_WORKER_STATS=1 it also prints, once a second while it works, a line
  * `stats <json>` with where the time of its chunks went (claim, send, record), for the benchmark.
@@ -44,9 +45,12 @@ publishing.attach(jobs);
 await jobs.start({ work: true });
 const sweep = () => publishing.publisher.sweep(dbs.system).catch(() => undefined);
 await sweep();
-// One sweep at a time: the next starts half a second after the last ended.
-const sweepAgain = () => setTimeout(() => void sweep().then(sweepAgain), 500);
-sweepAgain();
+// The crash test's windows (given as arguments) want the sweep every half second, one at a
+// time; without them the worker runs as deployed, with the sweep on its one-minute cron.
+if (requeueAfter) {
+  const sweepAgain = () => setTimeout(() => void sweep().then(sweepAgain), 500);
+  sweepAgain();
+}
 // A plain exit on SIGTERM (not the default signal death), so that --cpu-prof writes its profile.
 process.once('SIGTERM', () => process.exit(0));
 process.stdout.write('ready\n');

@@ -246,9 +246,11 @@ export const scannedPages: ScannedPage[] = [
       path: '/staff/publishing/templates/use?template=event',
       then: async (page) => {
         await page.getByLabel('Name of the event').fill('Spring fair');
-        await page.getByLabel('Day').fill('20');
-        await page.getByLabel('Month').fill('3');
-        await page.getByLabel('Year').fill('2027');
+        // The first day: an event may also have a last day, a second date.
+        const date = page.getByRole('group', { name: 'Date', exact: true });
+        await date.getByLabel('Day').fill('20');
+        await date.getByLabel('Month').fill('3');
+        await date.getByLabel('Year').fill('2027');
         await page.getByLabel('Start time').fill('10:00');
         await page.getByLabel('Finish time').fill('16:00');
         await page.getByLabel('Venue').fill('Imperial Gardens');

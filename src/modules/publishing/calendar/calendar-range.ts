@@ -154,3 +154,20 @@ export function calendarRange(view: CalendarView, anchor: LocalDate, now: Date =
     title: `${monthNames[anchor.month - 1] ?? ''} ${anchor.year}`,
   };
 }
+
+/** One hour of a London day: the hour on the clock and the instant it starts. */
+export type HourSlot = { hour: number; label: string; start: Date };
+
+/**
+ * The hours a London day has, for dropping a post on a time: 24 on most days; 23 on the day the
+ * clocks go forward (1am never happens); on the day they go back, 1am once, the first (BST) one,
+ * as a typed time means (see parseLocalSchedule).
+ */
+export function hourSlots(d: LocalDate): HourSlot[] {
+  const slots: HourSlot[] = [];
+  for (let hour = 0; hour < 24; hour += 1) {
+    const start = fromLondon({ ...d, hour, minute: 0 });
+    if (start) slots.push({ hour, label: `${pad(hour)}:00`, start });
+  }
+  return slots;
+}

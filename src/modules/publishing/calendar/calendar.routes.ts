@@ -9,8 +9,15 @@ import { field, type ErrorSummaryItem, type FieldErrors } from '../../../web/for
 import type { ChannelAccountsService } from '../../channels/index.ts';
 import { PublishingError } from '../posts.service.ts';
 import type { Publishing } from '../publishing.module.ts';
-import { staffOf } from '../publishing.routes.ts';
-import { calendarRange, dateKey, londonDate, parseDateKey, type CalendarView } from './calendar-range.ts';
+import { settingsOf, staffOf } from '../publishing.routes.ts';
+import {
+  calendarRange,
+  dateKey,
+  hourSlots,
+  londonDate,
+  parseDateKey,
+  type CalendarView,
+} from './calendar-range.ts';
 import { calendarPaths as paths } from './calendar.paths.ts';
 import { calendarStatuses, type CalendarFilter } from './calendar.service.ts';
 import { councilServices } from './services.ts';
@@ -72,6 +79,11 @@ export function registerCalendarRoutes(
     return reply.render('publishing/calendar/views/calendar.njk', {
       pageTitle: `Content calendar: ${range.title}`,
       range,
+      // The week view's hours, offered as drop targets while a post is dragged.
+      slots:
+        q.view === 'week'
+          ? Object.fromEntries(range.weeks.flat().map((d) => [d.key, hourSlots(d.date)]))
+          : {},
       byDay,
       count: entries.length,
       query: q,
@@ -106,7 +118,7 @@ export function registerCalendarRoutes(
       time: field(request.body, 'schedule-time'),
     };
     try {
-      const at = await calendar.reschedule(staffOf(request), postId, values);
+      const at = await calendar.reschedule(staffOf(request), postId, values, settingsOf(request));
       // Back to the calendar page that shows the post's new day.
       const target = calendarHref(q, { date: dateKey(londonDate(at)) });
       return await reply.redirect(`${request.basePath}${target}&done=moved#post-${postId}`, 303);

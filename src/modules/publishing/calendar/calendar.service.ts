@@ -1,13 +1,15 @@
 /**
  * The content calendar: every post with a time (scheduled, publishing, published, failed, or
  * still waiting for approval) placed on its London day, with its channels; and rescheduling,
- * which obeys the same rules as scheduling (a real London time, not in the past) and the
- * workflow (nothing that has started publishing moves). Every move is recorded in the
- * publishing record and the audit log.
+ * which obeys the same rules as scheduling (a real London time, not in the past), the workflow
+ * (nothing that has started publishing moves) and the approval rules (a post moved into a
+ * pre-election period that names councillors or parties needs the pre-election approval).
+ * Every move is recorded in the publishing record and the audit log.
  */
 import { withCouncil, type Db, type Tx } from '../../../db/index.ts';
 import type { FieldErrors } from '../../../web/forms.ts';
 import { recordAudit } from '../../accounts/index.ts';
+import { electionMentions, type ElectionSettings } from '../checks.ts';
 import { hasVariantOn, PublishingError, type PostsQueue, type Staff } from '../posts.service.ts';
 import { appendRecord } from '../records.ts';
 import { parseLocalSchedule, toFields, type DateFields } from '../schedule.ts';
@@ -165,9 +167,18 @@ export class CalendarService {
   /**
    * Moves a post to a new London date and time. Refused, with the field to fix, when the time
    * does not exist, is in the past, or the post has started publishing (or is an emergency
-   * message, which publishes when an incident starts).
+   * message, which publishes when an incident starts). Approval follows the post's new time as
+   * it would have at submission: a post waiting for approval that now falls in a pre-election
+   * period naming councillors or parties gains the pre-election step, and an approved post that
+   * would need it is not moved there, since its approvals did not include that check.
    */
-  async reschedule(staff: Staff, postId: string, fields: DateFields, now = new Date()): Promise<Date> {
+  async reschedule(
+    staff: Staff,
+    postId: string,
+    fields: DateFields,
+    election: ElectionSettings = {},
+    now = new Date(),
+  ): Promise<Date> {
     const { actor } = staff;
     const moved = await withCouncil(this.db, actor.councilId, async (tx) => {
       // Variants first, then the post: the engine's claim locks a variant before it touches
@@ -207,6 +218,14 @@ export class CalendarService {
           {},
           `“${post.title}” has already started publishing, so it cannot be moved`,
         );
+      const mentions =
+        post.status === 'draft' || post.needs_extra_approval
+          ? []
+          : electionMentions(await this.textOf(tx, post), election, at);
+      if (mentions.length && post.status === 'scheduled')
+        throw new PublishingError('validation', {
+          'schedule-day': `That date is in a pre-election period and “${post.title}” names ${mentions.join(', ')}, so it would need the pre-election approval it did not have: choose a date outside the period, or edit the post and submit it again`,
+        });
       const from = post.scheduled_at ? new Date(post.scheduled_at) : null;
       await tx
         .updateTable('posts')
@@ -215,17 +234,23 @@ export class CalendarService {
           updated_at: new Date(),
           // A post held because its approval was late is no longer late once moved ahead.
           ...(post.held_reason?.startsWith('Held:') ? { held_reason: null } : {}),
+          // Still waiting for approval: the pre-election step joins the steps it waits for.
+          ...(mentions.length ? { needs_extra_approval: true } : {}),
         })
         .where('id', '=', postId)
         .execute();
-      const change = { from: from?.toISOString() ?? null, to: at.toISOString() };
+      const change = {
+        from: from?.toISOString() ?? null,
+        to: at.toISOString(),
+        ...(mentions.length ? { electionMentions: mentions } : {}),
+      };
       await appendRecord(tx, actor, postId, 'post.rescheduled', change);
       await recordAudit(tx, actor, {
         action: 'publishing.post_rescheduled',
         entityType: 'post',
         entityId: postId,
         before: { scheduledAt: change.from },
-        after: { scheduledAt: change.to },
+        after: { scheduledAt: change.to, ...(mentions.length ? { needsExtraApproval: true } : {}) },
       });
       return {
         at,
@@ -271,6 +296,16 @@ export class CalendarService {
         after: { service: value || null },
       });
     });
+  }
+
+  /** Everything the post says, in every language and channel, as submission checks it. */
+  private async textOf(tx: Tx, post: { id: string; title: string; body: string; body_cy: string | null }) {
+    const variants = await tx
+      .selectFrom('post_variants')
+      .select('text')
+      .where('post_id', '=', post.id)
+      .execute();
+    return [post.title, post.body, post.body_cy ?? '', ...variants.map((v) => v.text)].join('\n');
   }
 
   private async lockVariants(tx: Tx, postId: string) {

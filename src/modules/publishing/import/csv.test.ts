@@ -220,6 +220,75 @@ describe('reading an import file', async () => {
     assert.match(unclosed[0]?.message ?? '', /that is never closed/u);
   });
 
+  const eventsHeader = 'event_reference,name,date,end_date,start_time,end_time,venue';
+  const events = (rows: string[], c = ctx) =>
+    readImportFile(eventsFormat, 'events.csv', bytes([eventsHeader, ...rows].join('\n')), c);
+
+  it('imports the multi-day example rows of docs/import-formats.md', async () => {
+    const doc = await readFile('docs/import-formats.md', 'utf8');
+    const block = /### Events over more than one day[\s\S]*?```csv\n([\s\S]*?)```/u.exec(doc)?.[1];
+    assert.ok(block, 'the events section has a CSV example');
+    const r = readImportFile(eventsFormat, 'events.csv', bytes(block), ctx);
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.problems));
+    assert.deepEqual(r.rows[0]!.values.date, {
+      type: 'date',
+      date: { year: 2027, month: 7, day: 10 },
+      until: { year: 2027, month: 7, day: 11 },
+    });
+    assert.deepEqual(r.rows[2]!.values.date, { type: 'date', date: { year: 2027, month: 7, day: 14 } });
+  });
+
+  it('takes an end date, where the finish on the last day may be earlier than the start', () => {
+    const r = events([
+      'F1,Summer festival,2027-07-10,2027-07-11,10:00,18:00,Montpellier Gardens',
+      'F2,New Year party,2027-12-31,2028-01-01,20:00,01:00,Imperial Gardens',
+      'F3,Craft morning,2027-07-14,2027-07-14,10:00,12:00,Central Library',
+      'F4,Craft morning,2027-07-15,,10:00,12:00,Central Library',
+    ]);
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.problems));
+    assert.equal(r.rows[1]!.values.date?.type === 'date' && r.rows[1]!.values.date.until?.year, 2028);
+    assert.deepEqual(
+      r.rows[2]!.values.date,
+      { type: 'date', date: { year: 2027, month: 7, day: 14 } },
+      'the same last day is a one-day event',
+    );
+  });
+
+  it('reports every bad event row by number and column: end before start, unreadable end date', () => {
+    const problems = problemsOf(
+      events([
+        'B1,Fine,2027-07-10,2027-07-11,10:00,18:00,Park',
+        'B2,Backwards,2027-07-11,2027-07-10,10:00,18:00,Park',
+        'B3,Same-day finish too early,2027-07-10,,18:00,10:00,Park',
+        'B4,Bad end date,2027-07-10,11th July,10:00,18:00,Park',
+        'B5,Same last day finish too early,2027-07-10,2027-07-10,18:00,18:00,Park',
+      ]),
+    );
+    assert.deepEqual(
+      problems.map((p) => [p.row, p.column, p.message]),
+      [
+        [3, 'end_date', 'The last day must be the same as or after the date'],
+        [4, 'end_time', 'The finish time must be after the start time'],
+        [5, 'end_date', 'Enter the last day of the event as a real date like 2026-03-02 (or 02/03/2026)'],
+        [6, 'end_time', 'The finish time must be after the start time'],
+      ],
+    );
+  });
+
+  it('keeps the hash of a row written before end_date existed, so re-importing it is unchanged', () => {
+    const before = readImportFile(
+      eventsFormat,
+      'e.csv',
+      bytes('event_reference,name,date,start_time,end_time,venue\nE1,Fair,2027-04-03,10:00,16:00,Hall\n'),
+      ctx,
+    );
+    const after = events(['E1,Fair,2027-04-03,,10:00,16:00,Hall']);
+    const longer = events(['E1,Fair,2027-04-03,2027-04-04,10:00,16:00,Hall']);
+    assert.ok(before.ok && after.ok && longer.ok);
+    assert.equal(before.rows[0]!.hash, after.rows[0]!.hash);
+    assert.notEqual(after.rows[0]!.hash, longer.rows[0]!.hash, 'a new last day updates the draft');
+  });
+
   it('hashes a row by its values, so the same row imported again is recognised', () => {
     const a = roadworks(`${header}\nR1,,Bath Road,,BT,Road closure,2027-03-01,2027-03-02,x\n`);
     const b = roadworks(`${header}\r\nR1,,Bath Road,,BT,Road closure,2027-03-01,2027-03-02,x\r\n`);

@@ -248,7 +248,9 @@ export function readImportFile(
       problems.push({ row, ...(column ? { column: column.name } : {}), message });
     }
     if (Object.keys(errors).length) continue;
-    const raw = Object.fromEntries(format.columns.map((c) => [c.name, cell(c.name)]));
+    const raw = Object.fromEntries(
+      format.columns.filter((c) => !c.isLater || cell(c.name)).map((c) => [c.name, cell(c.name)]),
+    );
     rows.push({
       row,
       reference,

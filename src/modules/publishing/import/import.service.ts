@@ -11,6 +11,7 @@ import type { ChannelAccountsService } from '../../channels/index.ts';
 import { draftErrors, readSchedule } from '../post-form.ts';
 import type { CouncilPublishingSettings, PostsService, Staff } from '../posts.service.ts';
 import { templateOf } from '../templates/definitions.ts';
+import { eventSpan } from '../templates/render.ts';
 import type { TemplatesService } from '../templates/templates.service.ts';
 import { readImportFile, type ImportProblem } from './csv.ts';
 import { importFormats, type ImportKind } from './formats.ts';
@@ -94,6 +95,15 @@ export class ImportService {
         });
         const errors = draftErrors(form);
         const schedule = readSchedule(form, errors, now);
+        // The composer's form holds one event date, so an event over several days (finishing
+        // on its last day, perhaps at an earlier time than it started) takes its start and
+        // finish from the template's values, already checked by the template's own rules.
+        const span = eventSpan(template, row.values);
+        if (span) {
+          delete errors.eventEndTime;
+          schedule.eventStart = span.start;
+          schedule.eventEnd = span.end;
+        }
         // The template's own checks passed, so this would be a fault in a template, not the file.
         if (Object.keys(errors).length)
           throw new Error(

@@ -32,6 +32,11 @@ export type TemplateField = {
   notBefore?: string;
   /** A date that must not be in the past. */
   isFuture?: boolean;
+  /**
+   * A date said as a range up to another date field (its name) when that one is filled and
+   * later: "Saturday 12 to Sunday 13 July".
+   */
+  runsUntil?: string;
 };
 
 export type Wording = { title: string; body: string; short: string; bodyCy: string; shortCy: string };
@@ -45,7 +50,11 @@ export type TemplateDefinition = {
   fields: TemplateField[];
   wording: Wording;
   /** Which fields become the post's link and event details. */
-  post: { link?: string; event?: { date: string; start: string; end: string; location: string } };
+  post: {
+    link?: string;
+    /** `endDate`, when given, is the last day of an event over more than one day. */
+    event?: { date: string; endDate?: string; start: string; end: string; location: string };
+  };
 };
 
 export const templateKeys = [
@@ -63,85 +72,152 @@ export const isTemplateKey = (value: string): value is TemplateKey =>
   (templateKeys as readonly string[]).includes(value);
 
 /**
+ * Choices as [value, English, Welsh, label]: the label an officer picks from is the English
+ * with a capital letter unless it is given.
+ */
+const choices = (...rows: [value: string, en: string, cy: string, label?: string][]): Choice[] =>
+  rows.map(([value, en, cy, label]) => ({
+    value,
+    label: label ?? en.charAt(0).toUpperCase() + en.slice(1),
+    en,
+    cy,
+  }));
+
+/**
  * Street Manager's traffic management types (its `traffic_management_type_ref` values), each
  * said as a sentence a resident understands.
  */
-export const trafficManagement: Choice[] = [
-  {
-    value: 'road_closure',
-    label: 'Road closure',
-    en: 'The road will be closed',
-    cy: 'Bydd y ffordd ar gau',
-  },
-  {
-    value: 'lane_closure',
-    label: 'Lane closure',
-    en: 'One lane will be closed',
-    cy: 'Bydd un lôn ar gau',
-  },
-  {
-    value: 'two_way_signals',
-    label: 'Two-way signals',
-    en: 'Temporary traffic lights will control traffic',
-    cy: "Bydd goleuadau traffig dros dro yn rheoli'r traffig",
-  },
-  {
-    value: 'multi_way_signals',
-    label: 'Multi-way signals',
-    en: 'Temporary traffic lights will control the junction',
-    cy: "Bydd goleuadau traffig dros dro yn rheoli'r gyffordd",
-  },
-  {
-    value: 'stop_go_boards',
-    label: 'Stop/go boards',
-    en: 'Workers with stop and go signs will control traffic',
-    cy: "Bydd gweithwyr ag arwyddion Stop ac Ewch yn rheoli'r traffig",
-  },
-  {
-    value: 'give_and_take',
-    label: 'Give and take',
-    en: 'The road will be narrower: give way to oncoming traffic',
-    cy: "Bydd y ffordd yn gulach: ildiwch i draffig sy'n dod tuag atoch",
-  },
-  {
-    value: 'priority_working',
-    label: 'Priority working',
-    en: 'Signs will show who has priority through the works',
-    cy: "Bydd arwyddion yn dangos pwy sydd â blaenoriaeth drwy'r gwaith",
-  },
-  {
-    value: 'convoy_workings',
-    label: 'Convoy workings',
-    en: 'A lead vehicle will guide traffic through the works',
-    cy: "Bydd cerbyd arweiniol yn tywys y traffig drwy'r gwaith",
-  },
-  {
-    value: 'contraflow',
-    label: 'Contraflow',
-    en: 'Traffic will use a contraflow',
-    cy: 'Bydd y traffig yn defnyddio gwrthlif',
-  },
-  {
-    value: 'some_c_incursion',
-    label: 'Some carriageway incursion',
-    en: 'The works will take up part of the road',
-    cy: "Bydd y gwaith yn cymryd rhan o'r ffordd",
-  },
-  {
-    value: 'no_c_incursion',
-    label: 'No carriageway incursion',
-    en: 'The works will be off the road, on the pavement or verge',
-    cy: "Bydd y gwaith oddi ar y ffordd, ar y palmant neu'r ymyl",
-  },
-];
+export const trafficManagement: Choice[] = choices(
+  ['road_closure', 'The road will be closed', 'Bydd y ffordd ar gau', 'Road closure'],
+  ['lane_closure', 'One lane will be closed', 'Bydd un lôn ar gau', 'Lane closure'],
+  [
+    'two_way_signals',
+    'Temporary traffic lights will control traffic',
+    "Bydd goleuadau traffig dros dro yn rheoli'r traffig",
+    'Two-way signals',
+  ],
+  [
+    'multi_way_signals',
+    'Temporary traffic lights will control the junction',
+    "Bydd goleuadau traffig dros dro yn rheoli'r gyffordd",
+    'Multi-way signals',
+  ],
+  [
+    'stop_go_boards',
+    'Workers with stop and go signs will control traffic',
+    "Bydd gweithwyr ag arwyddion Stop ac Ewch yn rheoli'r traffig",
+    'Stop/go boards',
+  ],
+  [
+    'give_and_take',
+    'The road will be narrower: give way to oncoming traffic',
+    "Bydd y ffordd yn gulach: ildiwch i draffig sy'n dod tuag atoch",
+    'Give and take',
+  ],
+  [
+    'priority_working',
+    'Signs will show who has priority through the works',
+    "Bydd arwyddion yn dangos pwy sydd â blaenoriaeth drwy'r gwaith",
+    'Priority working',
+  ],
+  [
+    'convoy_workings',
+    'A lead vehicle will guide traffic through the works',
+    "Bydd cerbyd arweiniol yn tywys y traffig drwy'r gwaith",
+    'Convoy workings',
+  ],
+  ['contraflow', 'Traffic will use a contraflow', 'Bydd y traffig yn defnyddio gwrthlif', 'Contraflow'],
+  [
+    'some_c_incursion',
+    'The works will take up part of the road',
+    "Bydd y gwaith yn cymryd rhan o'r ffordd",
+    'Some carriageway incursion',
+  ],
+  [
+    'no_c_incursion',
+    'The works will be off the road, on the pavement or verge',
+    "Bydd y gwaith oddi ar y ffordd, ar y palmant neu'r ymyl",
+    'No carriageway incursion',
+  ],
+);
 
-const linkField = (label = 'Link for more information (optional)'): TemplateField => ({
-  name: 'link',
+// ---- field builders: each kind of field is described once ---------------------------------
+
+type FieldExtras = Omit<Partial<TemplateField>, 'name' | 'label' | 'type' | 'isRequired'>;
+
+/** A field the officer must fill. */
+const must = (type: FieldType, name: string, label: string, extras: FieldExtras = {}): TemplateField => ({
+  name,
   label,
-  hint: 'A web address starting with https://',
-  type: 'url',
-  isRequired: false,
+  type,
+  isRequired: true,
+  ...extras,
 });
+
+/** A field that may be left empty: its label says so, as the GOV.UK Design System asks. */
+const may = (type: FieldType, name: string, label: string, extras: FieldExtras = {}): TemplateField => ({
+  name,
+  label: `${label} (optional)`,
+  type,
+  isRequired: false,
+  ...extras,
+});
+
+/**
+ * Free text a bilingual council also gives in Welsh: the field gets its Welsh twin, labelled
+ * after the English one ("Venue" and "Venue, in Welsh").
+ */
+const inWelsh = (f: TemplateField): TemplateField => ({
+  ...f,
+  labelCy: `${f.label.replace(/ \(optional\)$/u, '')}, in Welsh`,
+  isTranslatable: true,
+});
+
+const webAddressHint = 'A web address starting with https://';
+
+const link = (label = 'Link for more information'): TemplateField =>
+  may('url', 'link', label, { hint: webAddressHint });
+
+const reason = (hint: string): TemplateField =>
+  inWelsh(may('text', 'reason', 'Reason', { hint, maxLength: 120 }));
+
+/** Optional longer text, in both languages. */
+const more = (name: string, label: string, maxLength: number, hint?: string): TemplateField =>
+  inWelsh(may('longtext', name, label, { ...(hint ? { hint } : {}), maxLength }));
+
+/**
+ * The date, times and venue of something residents can go to: an event or a meeting. With
+ * `lastDay`, an event may run over several days (a festival across a weekend): its date is
+ * then said as a range, and the times are when it opens on the first day and closes on the last.
+ */
+function whenAndWhere(o: {
+  startHint: string;
+  finish: string;
+  finishHint: string;
+  venueHint: string;
+  lastDay?: boolean;
+}): TemplateField[] {
+  return [
+    must('date', 'date', 'Date', o.lastDay ? { runsUntil: 'endDate' } : {}),
+    ...(o.lastDay
+      ? [
+          may('date', 'endDate', 'Last day', {
+            hint: 'Only for an event over more than one day, like a festival across a weekend. For example, 13 7 2027',
+            notBefore: 'date',
+          }),
+        ]
+      : []),
+    must('time', 'startTime', 'Start time', { hint: o.startHint }),
+    must('time', 'endTime', o.finish, { hint: o.finishHint, notBefore: 'startTime' }),
+    inWelsh(must('text', 'venue', 'Venue', { hint: o.venueHint, maxLength: 120 })),
+  ];
+}
+
+/** Which fields of an event or a meeting become the post's event details. */
+const goesInEventsCalendar = {
+  link: 'link',
+  event: { date: 'date', start: 'startTime', end: 'endTime', location: 'venue' },
+};
 
 export const builtInTemplates: readonly TemplateDefinition[] = [
   {
@@ -151,48 +227,17 @@ export const builtInTemplates: readonly TemplateDefinition[] = [
     description: 'Planned works on a street: where, when, who and how traffic is affected.',
     kind: 'alert',
     fields: [
-      {
-        name: 'street',
-        label: 'Street',
-        hint: 'As the council’s gazetteer spells it, like Albany Road',
-        type: 'street',
-        isRequired: true,
-      },
-      { name: 'town', label: 'Town or area (optional)', type: 'text', isRequired: false, maxLength: 60 },
-      {
-        name: 'promoter',
-        label: 'Who is doing the works',
+      must('street', 'street', 'Street', { hint: 'As the council’s gazetteer spells it, like Albany Road' }),
+      may('text', 'town', 'Town or area', { maxLength: 60 }),
+      must('text', 'promoter', 'Who is doing the works', {
         hint: 'Like Severn Trent Water, or the council',
-        type: 'text',
-        isRequired: true,
         maxLength: 80,
-      },
-      {
-        name: 'restriction',
-        label: 'How traffic is managed',
-        type: 'choice',
-        isRequired: true,
-        choices: trafficManagement,
-      },
-      { name: 'startDate', label: 'First day of the works', type: 'date', isRequired: true },
-      {
-        name: 'endDate',
-        label: 'Last day of the works',
-        type: 'date',
-        isRequired: true,
-        notBefore: 'startDate',
-      },
-      {
-        name: 'description',
-        label: 'What the works are for (optional)',
-        labelCy: 'What the works are for, in Welsh',
-        hint: 'Like “to replace a water main”',
-        type: 'longtext',
-        isRequired: false,
-        isTranslatable: true,
-        maxLength: 300,
-      },
-      linkField(),
+      }),
+      must('choice', 'restriction', 'How traffic is managed', { choices: trafficManagement }),
+      must('date', 'startDate', 'First day of the works'),
+      must('date', 'endDate', 'Last day of the works', { notBefore: 'startDate' }),
+      more('description', 'What the works are for', 300, 'Like “to replace a water main”'),
+      link(),
     ],
     wording: {
       title: 'Roadworks: {street}',
@@ -212,53 +257,23 @@ export const builtInTemplates: readonly TemplateDefinition[] = [
     description: 'Bus, rail or road disruption today or soon: what is affected, when and why.',
     kind: 'alert',
     fields: [
-      {
-        name: 'affected',
-        label: 'What is affected',
-        labelCy: 'What is affected, in Welsh',
-        hint: 'Like “bus route D in Charlton Kings”',
-        type: 'text',
-        isRequired: true,
-        isTranslatable: true,
-        maxLength: 120,
-      },
-      {
-        name: 'details',
-        label: 'What is happening',
-        labelCy: 'What is happening, in Welsh',
-        hint: 'Like “Buses are diverted along London Road”',
-        type: 'longtext',
-        isRequired: true,
-        isTranslatable: true,
-        maxLength: 300,
-      },
-      { name: 'date', label: 'Date', type: 'date', isRequired: true },
-      {
-        name: 'startTime',
-        label: 'Start time (optional)',
-        hint: 'Like 07:30',
-        type: 'time',
-        isRequired: false,
-      },
-      {
-        name: 'endTime',
-        label: 'End time (optional)',
-        hint: 'Like 18:00',
-        type: 'time',
-        isRequired: false,
-        notBefore: 'startTime',
-      },
-      {
-        name: 'reason',
-        label: 'Reason (optional)',
-        labelCy: 'Reason, in Welsh',
-        hint: 'Like “a burst water main”',
-        type: 'text',
-        isRequired: false,
-        isTranslatable: true,
-        maxLength: 120,
-      },
-      linkField(),
+      inWelsh(
+        must('text', 'affected', 'What is affected', {
+          hint: 'Like “bus route D in Charlton Kings”',
+          maxLength: 120,
+        }),
+      ),
+      inWelsh(
+        must('longtext', 'details', 'What is happening', {
+          hint: 'Like “Buses are diverted along London Road”',
+          maxLength: 300,
+        }),
+      ),
+      must('date', 'date', 'Date'),
+      may('time', 'startTime', 'Start time', { hint: 'Like 07:30' }),
+      may('time', 'endTime', 'End time', { hint: 'Like 18:00', notBefore: 'startTime' }),
+      reason('Like “a burst water main”'),
+      link(),
     ],
     wording: {
       title: 'Travel disruption: {affected}',
@@ -277,45 +292,16 @@ export const builtInTemplates: readonly TemplateDefinition[] = [
     description: 'A council or community event: what, when and where. It also goes in the events calendar.',
     kind: 'event',
     fields: [
-      {
-        name: 'name',
-        label: 'Name of the event',
-        labelCy: 'Name of the event, in Welsh',
-        type: 'text',
-        isRequired: true,
-        isTranslatable: true,
-        maxLength: 120,
-      },
-      { name: 'date', label: 'Date', type: 'date', isRequired: true },
-      { name: 'startTime', label: 'Start time', hint: 'Like 18:30', type: 'time', isRequired: true },
-      {
-        name: 'endTime',
-        label: 'Finish time',
-        hint: 'Like 20:00',
-        type: 'time',
-        isRequired: true,
-        notBefore: 'startTime',
-      },
-      {
-        name: 'venue',
-        label: 'Venue',
-        labelCy: 'Venue, in Welsh',
-        hint: 'Like “Town Hall, Imperial Square”',
-        type: 'text',
-        isRequired: true,
-        isTranslatable: true,
-        maxLength: 120,
-      },
-      {
-        name: 'description',
-        label: 'About the event (optional)',
-        labelCy: 'About the event, in Welsh',
-        type: 'longtext',
-        isRequired: false,
-        isTranslatable: true,
-        maxLength: 400,
-      },
-      linkField('Link to book or find out more (optional)'),
+      inWelsh(must('text', 'name', 'Name of the event', { maxLength: 120 })),
+      ...whenAndWhere({
+        startHint: 'Like 18:30',
+        finish: 'Finish time',
+        finishHint: 'Like 20:00',
+        venueHint: 'Like “Town Hall, Imperial Square”',
+        lastDay: true,
+      }),
+      more('description', 'About the event', 400),
+      link('Link to book or find out more'),
     ],
     wording: {
       title: '{name}',
@@ -324,7 +310,7 @@ export const builtInTemplates: readonly TemplateDefinition[] = [
       bodyCy: '{name}: {date}, {startTime} tan {endTime}. Lleoliad: {venue}.[ {description}.] #BethSyMlaen',
       shortCy: '{name}: {date}, {startTime} tan {endTime}. Lleoliad: {venue}. #BethSyMlaen',
     },
-    post: { link: 'link', event: { date: 'date', start: 'startTime', end: 'endTime', location: 'venue' } },
+    post: { ...goesInEventsCalendar, event: { ...goesInEventsCalendar.event, endDate: 'endDate' } },
   },
   {
     key: 'bins',
@@ -333,57 +319,20 @@ export const builtInTemplates: readonly TemplateDefinition[] = [
     description: 'A collection moved to another day, for a bank holiday or bad weather.',
     kind: 'news',
     fields: [
-      {
-        name: 'bins',
-        label: 'Which collections change',
-        type: 'choice',
-        isRequired: true,
-        choices: [
-          { value: 'all', label: 'All collections', en: 'all collections', cy: 'pob casgliad' },
-          { value: 'rubbish', label: 'Rubbish', en: 'rubbish collections', cy: 'casgliadau sbwriel' },
-          {
-            value: 'recycling',
-            label: 'Recycling',
-            en: 'recycling collections',
-            cy: 'casgliadau ailgylchu',
-          },
-          {
-            value: 'garden',
-            label: 'Garden waste',
-            en: 'garden waste collections',
-            cy: 'casgliadau gwastraff gardd',
-          },
-          {
-            value: 'food',
-            label: 'Food waste',
-            en: 'food waste collections',
-            cy: 'casgliadau gwastraff bwyd',
-          },
-        ],
-      },
-      { name: 'usualDate', label: 'Usual collection day', type: 'date', isRequired: true },
-      { name: 'newDate', label: 'New collection day', type: 'date', isRequired: true },
-      {
-        name: 'area',
-        label: 'Which area (optional)',
-        labelCy: 'Which area, in Welsh',
-        hint: 'Leave empty if it is everywhere',
-        type: 'text',
-        isRequired: false,
-        isTranslatable: true,
-        maxLength: 80,
-      },
-      {
-        name: 'reason',
-        label: 'Reason (optional)',
-        labelCy: 'Reason, in Welsh',
-        hint: 'Like “the Christmas bank holiday”',
-        type: 'text',
-        isRequired: false,
-        isTranslatable: true,
-        maxLength: 120,
-      },
-      linkField(),
+      must('choice', 'bins', 'Which collections change', {
+        choices: choices(
+          ['all', 'all collections', 'pob casgliad'],
+          ['rubbish', 'rubbish collections', 'casgliadau sbwriel', 'Rubbish'],
+          ['recycling', 'recycling collections', 'casgliadau ailgylchu', 'Recycling'],
+          ['garden', 'garden waste collections', 'casgliadau gwastraff gardd', 'Garden waste'],
+          ['food', 'food waste collections', 'casgliadau gwastraff bwyd', 'Food waste'],
+        ),
+      }),
+      must('date', 'usualDate', 'Usual collection day'),
+      must('date', 'newDate', 'New collection day'),
+      inWelsh(may('text', 'area', 'Which area', { hint: 'Leave empty if it is everywhere', maxLength: 80 })),
+      reason('Like “the Christmas bank holiday”'),
+      link(),
     ],
     wording: {
       title: 'Bin collection change: {usualDate}',
@@ -403,71 +352,32 @@ export const builtInTemplates: readonly TemplateDefinition[] = [
     description: 'A Met Office warning, with what the council is doing and what residents should do.',
     kind: 'alert',
     fields: [
-      {
-        name: 'level',
-        label: 'Warning level',
-        type: 'choice',
-        isRequired: true,
-        choices: [
-          { value: 'yellow', label: 'Yellow', en: 'yellow', cy: 'melyn' },
-          { value: 'amber', label: 'Amber', en: 'amber', cy: 'oren' },
-          { value: 'red', label: 'Red', en: 'red', cy: 'coch' },
-        ],
-      },
-      {
-        name: 'weather',
-        label: 'Weather',
-        type: 'choice',
-        isRequired: true,
-        choices: [
-          { value: 'rain', label: 'Rain', en: 'rain', cy: 'glaw' },
-          { value: 'snow', label: 'Snow', en: 'snow', cy: 'eira' },
-          { value: 'snow-ice', label: 'Snow and ice', en: 'snow and ice', cy: 'eira a rhew' },
-          { value: 'ice', label: 'Ice', en: 'ice', cy: 'rhew' },
-          { value: 'wind', label: 'Wind', en: 'wind', cy: 'gwynt' },
-          {
-            value: 'thunderstorms',
-            label: 'Thunderstorms',
-            en: 'thunderstorms',
-            cy: 'stormydd mellt a tharanau',
-          },
-          { value: 'fog', label: 'Fog', en: 'fog', cy: 'niwl' },
-          { value: 'heat', label: 'Extreme heat', en: 'extreme heat', cy: 'gwres eithafol' },
-        ],
-      },
-      { name: 'fromDate', label: 'Start date of the warning', type: 'date', isRequired: true },
-      {
-        name: 'fromTime',
-        label: 'Start time (optional)',
-        hint: 'Like 06:00',
-        type: 'time',
-        isRequired: false,
-      },
-      {
-        name: 'untilDate',
-        label: 'End date of the warning',
-        type: 'date',
-        isRequired: true,
-        notBefore: 'fromDate',
-      },
-      {
-        name: 'untilTime',
-        label: 'End time (optional)',
-        hint: 'Like 21:00',
-        type: 'time',
-        isRequired: false,
-      },
-      {
-        name: 'advice',
-        label: 'What the council is doing or advises (optional)',
-        labelCy: 'What the council is doing or advises, in Welsh',
-        hint: 'Like “Gritters are out on all main roads”',
-        type: 'longtext',
-        isRequired: false,
-        isTranslatable: true,
-        maxLength: 300,
-      },
-      linkField(),
+      must('choice', 'level', 'Warning level', {
+        choices: choices(['yellow', 'yellow', 'melyn'], ['amber', 'amber', 'oren'], ['red', 'red', 'coch']),
+      }),
+      must('choice', 'weather', 'Weather', {
+        choices: choices(
+          ['rain', 'rain', 'glaw'],
+          ['snow', 'snow', 'eira'],
+          ['snow-ice', 'snow and ice', 'eira a rhew'],
+          ['ice', 'ice', 'rhew'],
+          ['wind', 'wind', 'gwynt'],
+          ['thunderstorms', 'thunderstorms', 'stormydd mellt a tharanau'],
+          ['fog', 'fog', 'niwl'],
+          ['heat', 'extreme heat', 'gwres eithafol'],
+        ),
+      }),
+      must('date', 'fromDate', 'Start date of the warning'),
+      may('time', 'fromTime', 'Start time', { hint: 'Like 06:00' }),
+      must('date', 'untilDate', 'End date of the warning', { notBefore: 'fromDate' }),
+      may('time', 'untilTime', 'End time', { hint: 'Like 21:00' }),
+      more(
+        'advice',
+        'What the council is doing or advises',
+        300,
+        'Like “Gritters are out on all main roads”',
+      ),
+      link(),
     ],
     wording: {
       title: 'Met Office {level} weather warning: {weather}',
@@ -487,33 +397,15 @@ export const builtInTemplates: readonly TemplateDefinition[] = [
     description: 'Ask residents for their views, with the closing date and where to respond.',
     kind: 'news',
     fields: [
-      {
-        name: 'topic',
-        label: 'What the consultation is about',
-        labelCy: 'What the consultation is about, in Welsh',
-        hint: 'Like “plans for a cycle route on Bath Road”',
-        type: 'text',
-        isRequired: true,
-        isTranslatable: true,
-        maxLength: 150,
-      },
-      { name: 'closingDate', label: 'Closing date', type: 'date', isRequired: true, isFuture: true },
-      {
-        name: 'details',
-        label: 'More detail (optional)',
-        labelCy: 'More detail, in Welsh',
-        type: 'longtext',
-        isRequired: false,
-        isTranslatable: true,
-        maxLength: 300,
-      },
-      {
-        name: 'link',
-        label: 'Where to respond',
-        hint: 'A web address starting with https://',
-        type: 'url',
-        isRequired: true,
-      },
+      inWelsh(
+        must('text', 'topic', 'What the consultation is about', {
+          hint: 'Like “plans for a cycle route on Bath Road”',
+          maxLength: 150,
+        }),
+      ),
+      must('date', 'closingDate', 'Closing date', { isFuture: true }),
+      more('details', 'More detail', 300),
+      must('url', 'link', 'Where to respond', { hint: webAddressHint }),
     ],
     wording: {
       title: 'Have your say: {topic}',
@@ -531,46 +423,15 @@ export const builtInTemplates: readonly TemplateDefinition[] = [
     description: 'A committee or full council meeting that residents can attend or watch.',
     kind: 'event',
     fields: [
-      {
-        name: 'committee',
-        label: 'Committee',
-        labelCy: 'Committee, in Welsh',
-        hint: 'Like “Planning Committee”',
-        type: 'text',
-        isRequired: true,
-        isTranslatable: true,
-        maxLength: 100,
-      },
-      { name: 'date', label: 'Date', type: 'date', isRequired: true },
-      { name: 'startTime', label: 'Start time', hint: 'Like 18:00', type: 'time', isRequired: true },
-      {
-        name: 'endTime',
-        label: 'Expected finish time',
-        hint: 'Like 20:30. You can change it later.',
-        type: 'time',
-        isRequired: true,
-        notBefore: 'startTime',
-      },
-      {
-        name: 'venue',
-        label: 'Venue',
-        labelCy: 'Venue, in Welsh',
-        hint: 'Like “Council Chamber, Municipal Offices”',
-        type: 'text',
-        isRequired: true,
-        isTranslatable: true,
-        maxLength: 120,
-      },
-      {
-        name: 'topics',
-        label: 'What it will discuss (optional)',
-        labelCy: 'What it will discuss, in Welsh',
-        type: 'longtext',
-        isRequired: false,
-        isTranslatable: true,
-        maxLength: 300,
-      },
-      linkField('Link to the agenda or webcast (optional)'),
+      inWelsh(must('text', 'committee', 'Committee', { hint: 'Like “Planning Committee”', maxLength: 100 })),
+      ...whenAndWhere({
+        startHint: 'Like 18:00',
+        finish: 'Expected finish time',
+        finishHint: 'Like 20:30. You can change it later.',
+        venueHint: 'Like “Council Chamber, Municipal Offices”',
+      }),
+      more('topics', 'What it will discuss', 300),
+      link('Link to the agenda or webcast'),
     ],
     wording: {
       title: '{committee}: {date}',
@@ -580,7 +441,7 @@ export const builtInTemplates: readonly TemplateDefinition[] = [
         'Cyfarfod {committee}: {date}, {startTime}. Lleoliad: {venue}.[ Ar yr agenda: {topics}.] Croeso i bawb. #CyfarfodCyngor',
       shortCy: 'Cyfarfod {committee}: {date}, {startTime}. Lleoliad: {venue}. #CyfarfodCyngor',
     },
-    post: { link: 'link', event: { date: 'date', start: 'startTime', end: 'endTime', location: 'venue' } },
+    post: goesInEventsCalendar,
   },
 ];
 

@@ -6,7 +6,7 @@
 import type { FieldErrors } from '../../../web/forms.ts';
 import type { Gazetteer } from '../../councils/index.ts';
 import { isWebAddress } from '../checks.ts';
-import { toLondon } from '../schedule.ts';
+import { fromLondon, toLondon } from '../schedule.ts';
 import type { Choice, TemplateDefinition, TemplateField, Wording } from './definitions.ts';
 
 export type LocalDate = { year: number; month: number; day: number };
@@ -14,7 +14,8 @@ export type LocalTime = { hour: number; minute: number };
 
 export type Value =
   | { type: 'text'; en: string; cy: string }
-  | { type: 'date'; date: LocalDate }
+  /** `until`: the last day of a date said as a range (see TemplateField.runsUntil). */
+  | { type: 'date'; date: LocalDate; until?: LocalDate }
   | { type: 'time'; time: LocalTime }
   | { type: 'choice'; choice: Choice }
   | { type: 'url'; url: string }
@@ -206,18 +207,59 @@ export function readTemplateFields(
   }
   // Cross-field rules, once each side is readable.
   const today = toLondon(ctx.now);
+  const days = eventDays(template, values);
+  // Over several days the finish time is on the last day, so it may be earlier than the start.
+  const isOverDays = days !== undefined && dateKey(days.last) > dateKey(days.first);
   for (const f of template.fields) {
     const v = values[f.name];
     const other = f.notBefore ? values[f.notBefore] : undefined;
     const otherField = template.fields.find((x) => x.name === f.notBefore);
     if (v?.type === 'date' && other?.type === 'date' && dateKey(v.date) < dateKey(other.date))
       errors[inputIdOf(f)] = `${cap(label(f))} must be the same as or after ${label(otherField!)}`;
-    if (v?.type === 'time' && other?.type === 'time' && timeKey(v.time) <= timeKey(other.time))
+    if (v?.type === 'time' && other?.type === 'time' && !isOverDays && timeKey(v.time) <= timeKey(other.time))
       errors[inputIdOf(f)] = `${cap(label(f))} must be after ${label(otherField!)}`;
     if (v?.type === 'date' && f.isFuture && dateKey(v.date) < dateKey(today))
       errors[inputIdOf(f)] = `${cap(label(f))} must be today or in the future`;
   }
+  for (const f of template.fields) {
+    const v = values[f.name];
+    const end = f.runsUntil ? values[f.runsUntil] : undefined;
+    if (v?.type === 'date' && end?.type === 'date' && dateKey(end.date) > dateKey(v.date))
+      values[f.name] = { ...v, until: end.date };
+  }
   return { values, errors };
+}
+
+/** An event's first and last day (the same day unless it has a later last day). */
+function eventDays(
+  template: TemplateDefinition,
+  values: Values,
+): { first: LocalDate; last: LocalDate } | undefined {
+  const e = template.post.event;
+  const first = e ? values[e.date] : undefined;
+  if (first?.type !== 'date') return undefined;
+  const last = e?.endDate ? values[e.endDate] : undefined;
+  return { first: first.date, last: last?.type === 'date' ? last.date : first.date };
+}
+
+/**
+ * When an event starts and finishes, as instants: the start time on its first day and the
+ * finish time on its last, in UK time (so a weekend festival ends on the Sunday, and the
+ * public iCalendar feed's DTEND says so). Undefined while a date or time is missing.
+ */
+export function eventSpan(
+  template: TemplateDefinition,
+  values: Values,
+): { start: Date; end: Date } | undefined {
+  const e = template.post.event;
+  const days = eventDays(template, values);
+  const start = e ? values[e.start] : undefined;
+  const end = e ? values[e.end] : undefined;
+  if (!days || start?.type !== 'time' || end?.type !== 'time') return undefined;
+  const from = fromLondon({ ...days.first, ...start.time });
+  const to = fromLondon({ ...days.last, ...end.time });
+  if (!from || !to || to <= from) return undefined;
+  return { start: from, end: to };
 }
 
 // ---- saying dates and times -------------------------------------------------------------------
@@ -257,13 +299,32 @@ export function sayTime(t: LocalTime, lang: 'en' | 'cy'): string {
   return `${h12}${minutes}${t.hour < 12 ? 'yb' : t.hour < 18 ? 'yp' : 'yh'}`;
 }
 
+/**
+ * Two dates as a range, saying the month and year once where they are shared: "Saturday 12 to
+ * Sunday 13 July", "Saturday 31 May to Sunday 1 June", and both years when they differ. In
+ * Welsh the second date follows "i", which softens "dydd" to "ddydd" ("dydd Sadwrn 12 i ddydd
+ * Sul 13 Gorffennaf"); the range is written here, not typed by an officer, so it can mutate.
+ */
+export function sayDateRange(from: LocalDate, to: LocalDate, lang: 'en' | 'cy', now: Date): string {
+  const thisYear = toLondon(now).year;
+  const isSameYear = from.year === to.year;
+  const last = isSameYear
+    ? sayDate(to, lang, now)
+    : `${sayDate(to, lang, now).replace(/ \d{4}$/u, '')} ${to.year}`;
+  let first = sayDate(from, lang, now);
+  if (!isSameYear) first = from.year === thisYear ? `${first} ${from.year}` : first;
+  else if (from.month === to.month) first = first.replace(/ \S+( \d{4})?$/u, '');
+  else first = first.replace(/ \d{4}$/u, '');
+  return lang === 'en' ? `${first} to ${last}` : `${first} i ${last.replace(/^dydd /u, 'ddydd ')}`;
+}
+
 export function sayValue(v: Value | undefined, lang: 'en' | 'cy', now: Date): string {
   if (!v) return '';
   switch (v.type) {
     case 'text':
       return lang === 'en' ? v.en : v.cy;
     case 'date':
-      return sayDate(v.date, lang, now);
+      return v.until ? sayDateRange(v.date, v.until, lang, now) : sayDate(v.date, lang, now);
     case 'time':
       return sayTime(v.time, lang);
     case 'choice':
