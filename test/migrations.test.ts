@@ -267,6 +267,35 @@ describe('withCouncil', () => {
     assert.ok(!after);
   });
 
+  it('leaves no aborted transaction on the connection when the binding fails after BEGIN', async () => {
+    const one = createDatabases(db.url, { appPoolSize: 1 });
+    const original = pg.Client.prototype.query;
+    let isFailing = true;
+    // The binding statement fails once, after BEGIN has run (as a cancelled statement would).
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      if (isFailing && typeof args[0] === 'string' && args[0].startsWith('BEGIN; SELECT set_config')) {
+        isFailing = false;
+        args[0] = 'BEGIN; SELECT 1/0';
+      }
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      const councilId = randomUUID();
+      await assert.rejects(
+        withCouncil(one.app, councilId, async () => 'never'),
+        /division by zero/u,
+      );
+      // The pool's only connection is usable at once by the next caller.
+      const seen = await withCouncil(one.app, councilId, (tx) =>
+        sql<{ v: string }>`SELECT current_setting('app.council_id', true) AS v`.execute(tx),
+      );
+      assert.equal(seen.rows[0]?.v, councilId);
+    } finally {
+      pg.Client.prototype.query = original;
+      await one.close();
+    }
+  });
+
   it('never writes a council id that is not a UUID into SQL text', async () => {
     const hostile = `x', true); DROP TABLE councils; --`;
     await assert.rejects(

@@ -108,9 +108,17 @@ class CouncilBindingDriver extends PostgresDriver {
     if (!pending || pending.isBound || !pending.isEligible || settings.isolationLevel || settings.accessMode)
       return super.beginTransaction(connection, settings);
     pending.isBound = true;
-    await connection.executeQuery(
-      CompiledQuery.raw(`BEGIN; SELECT set_config('app.council_id', '${pending.councilId}', true)`),
-    );
+    try {
+      await connection.executeQuery(
+        CompiledQuery.raw(`BEGIN; SELECT set_config('app.council_id', '${pending.councilId}', true)`),
+      );
+    } catch (error) {
+      // BEGIN may have run and the binding failed (a cancelled statement, a timeout): Kysely
+      // rolls back only a transaction that began, so end this one here, or the pooled
+      // connection would answer "current transaction is aborted" to its next user.
+      await connection.executeQuery(CompiledQuery.raw('ROLLBACK')).catch(() => undefined);
+      throw error;
+    }
   }
 }
 

@@ -5,9 +5,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorList, field, type FieldErrors } from '../../web/forms.ts';
+import { actorOf, flashNotice, seeOther } from '../../web/staff-routes.ts';
 import { AccountsError, type AccountsService } from './accounts.service.ts';
 import { accountPaths as paths } from './accounts.paths.ts';
-import type { Actor } from './audit.ts';
 import { roleLabels, roles } from './roles.ts';
 
 export type AccountRouteOptions = {
@@ -18,11 +18,6 @@ export type AccountRouteOptions = {
   modules: { name: string; description: string; path?: string }[];
 };
 
-function actorOf(request: FastifyRequest): Actor {
-  const staff = request.staff!;
-  return { councilId: request.council.id, userId: staff.id, label: staff.email, requestId: request.id };
-}
-
 const notices: Record<string, string> = {
   password: 'Your password has been changed',
   revoked: 'The token has been revoked',
@@ -30,10 +25,7 @@ const notices: Record<string, string> = {
   'user-updated': 'The user has been updated',
 };
 
-function notice(request: FastifyRequest): string | undefined {
-  const key = (request.query as Record<string, unknown>).done;
-  return typeof key === 'string' ? notices[key] : undefined;
-}
+const notice = (request: FastifyRequest) => flashNotice(request, notices);
 
 function isValidationError(error: unknown): error is AccountsError {
   return error instanceof AccountsError && (error.kind === 'validation' || error.kind === 'conflict');
@@ -45,7 +37,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
 
   // Sign in ---------------------------------------------------------------------------------
   app.get(paths.signIn, async (request, reply) => {
-    if (request.staff) return reply.redirect(`${request.basePath}${paths.dashboard}`, 303);
+    if (request.staff) return seeOther(request, reply, paths.dashboard);
     return reply.render('accounts/views/sign-in.njk', {
       pageTitle: 'Sign in',
       values: {},
@@ -77,7 +69,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
             expires: result.expiresAt,
           });
           const returnTo = safeReturn((request.query as Record<string, unknown>).returnTo);
-          return reply.redirect(`${request.basePath}${returnTo ?? paths.dashboard}`, 303);
+          return seeOther(request, reply, returnTo ?? paths.dashboard);
         }
         errors.email =
           result.reason === 'locked'
@@ -98,7 +90,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
     if (request.sessionToken)
       await accounts.signOut(request.council.id, request.sessionToken, actorOf(request));
     reply.clearCookie(opts.sessionCookie, { path: '/' });
-    return reply.redirect(`${request.basePath}${paths.signIn}`, 303);
+    return seeOther(request, reply, paths.signIn);
   });
 
   // Dashboard and your account ----------------------------------------------------------------
@@ -137,7 +129,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
     }
     // Changing the password ends every session, this one too: sign in again with the new one.
     reply.clearCookie(opts.sessionCookie, { path: '/' });
-    return reply.redirect(`${request.basePath}${paths.signIn}?done=password`, 303);
+    return seeOther(request, reply, paths.signIn, { done: 'password' });
   });
 
   // API tokens --------------------------------------------------------------------------------
@@ -174,7 +166,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
       if (error instanceof AccountsError && error.kind === 'not_found') return reply.callNotFound();
       throw error;
     }
-    return reply.redirect(`${request.basePath}${paths.tokens}?done=revoked`, 303);
+    return seeOther(request, reply, paths.tokens, { done: 'revoked' });
   });
 
   // Users (administrators) --------------------------------------------------------------------
@@ -219,7 +211,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
         roleItems: roleItems(values.role),
       });
     }
-    return reply.redirect(`${request.basePath}${paths.users}?done=user-created`, 303);
+    return seeOther(request, reply, paths.users, { done: 'user-created' });
   });
 
   app.post<{ Params: { userId: string } }>(paths.user, adminOnly, async (request, reply) => {
@@ -242,7 +234,7 @@ export function registerAccountRoutes(app: FastifyInstance, opts: AccountRouteOp
         errorList: errorList(error.fieldErrors),
       });
     }
-    return reply.redirect(`${request.basePath}${paths.users}?done=user-updated`, 303);
+    return seeOther(request, reply, paths.users, { done: 'user-updated' });
   });
 
   // Audit log ---------------------------------------------------------------------------------

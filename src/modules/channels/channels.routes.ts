@@ -3,18 +3,13 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorList, field } from '../../web/forms.ts';
-import type { Actor } from '../accounts/index.ts';
+import { actorOf, flashNotice, seeOther } from '../../web/staff-routes.ts';
 import { ChannelAccountError, type ChannelAccountsService } from './accounts.service.ts';
 import { channelPaths as paths } from './channels.paths.ts';
 import type { ChannelKind } from './port.ts';
 import type { ConnectorRegistry } from './registry.ts';
 import { allowFormTargets, registerOAuthRoutes } from './oauth/oauth.routes.ts';
 import type { ChannelOAuthService } from './oauth/oauth.service.ts';
-
-function actorOf(request: FastifyRequest): Actor {
-  const s = request.staff!;
-  return { councilId: request.council.id, userId: s.id, label: s.email, requestId: request.id };
-}
 
 /** Outcomes that are not plain success: shown as a warning, not a success banner. */
 const warnings: Record<string, string> = {
@@ -56,13 +51,12 @@ export function registerChannelRoutes(
     }));
 
   app.get(paths.list, guard, async (request, reply) => {
-    const done = (request.query as Record<string, unknown>).done;
     return reply.render('channels/views/list.njk', {
       pageTitle: 'Channels',
       accounts: await accounts.list(request.council.id),
       labels: Object.fromEntries(registry.list().map((d) => [d.kind, d.label])),
-      flash: typeof done === 'string' ? notices[done] : undefined,
-      warning: typeof done === 'string' ? warnings[done] : undefined,
+      flash: flashNotice(request, notices),
+      warning: flashNotice(request, warnings),
     });
   });
 
@@ -108,7 +102,7 @@ export function registerChannelRoutes(
         ]),
       });
     }
-    return reply.redirect(`${request.basePath}${paths.list}?done=connected`, 303);
+    return seeOther(request, reply, paths.list, { done: 'connected' });
   });
 
   /** The account named in the path, or undefined when this council has none by that id. */
@@ -149,7 +143,7 @@ export function registerChannelRoutes(
         errorList: errorList(error.fieldErrors),
       });
     }
-    return reply.redirect(`${request.basePath}${paths.list}?done=reconnected`, 303);
+    return seeOther(request, reply, paths.list, { done: 'reconnected' });
   });
 
   app.post<{ Params: { accountId: string } }>(paths.disconnect, guard, async (request, reply) => {
@@ -159,7 +153,7 @@ export function registerChannelRoutes(
       if (error instanceof ChannelAccountError && error.kind === 'not_found') return reply.callNotFound();
       throw error;
     }
-    return reply.redirect(`${request.basePath}${paths.list}?done=disconnected`, 303);
+    return seeOther(request, reply, paths.list, { done: 'disconnected' });
   });
 
   app.get(

@@ -26,7 +26,7 @@ export type HttpRequest = {
   headers?: Record<string, string>;
   /** A string is sent as it is (set content-type yourself); form data as multipart. */
   body?: string | FormData;
-  /** For the response headers, and again for the body, and for connecting (default 15 s). */
+  /** The whole request, connecting to the last byte of the body (default 15 s). */
   timeoutMs?: number;
   /** Responses larger than this are refused rather than read into memory (default 8 MiB). */
   maxResponseBytes?: number;
@@ -42,14 +42,28 @@ const agent = new Agent({ connections: 32, keepAliveTimeout: 30_000 });
 /** Sends one request and reads the whole (bounded) body as text. Network failures throw. */
 export async function httpRequest(url: string, req: HttpRequest): Promise<HttpResponse> {
   const timeout = req.timeoutMs ?? 15_000;
+  // One deadline for the whole exchange: undici's own timeouts measure silences, so a server
+  // trickling a byte at a time would otherwise hold the request (and a worker's slot) for ever.
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new Error(`No complete answer within ${timeout} ms`)),
+    timeout,
+  );
+  try {
+    return await exchange(url, req, deadline.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function exchange(url: string, req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
   const limit = req.maxResponseBytes ?? 8 * 1024 * 1024;
   const res = await request(url, {
     method: req.method as 'GET',
     headers: req.headers ?? {},
     body: req.body instanceof FormData ? toUndiciForm(req.body) : req.body,
     dispatcher: agent,
-    headersTimeout: timeout,
-    bodyTimeout: timeout,
+    signal,
   });
   const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {

@@ -3,9 +3,9 @@
  * 422 problem+json naming the rule. Approving and listing or creating meetings need a
  * personal API token with the meetings.moderate permission.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor } from '../accounts/index.ts';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { problem, sendProblem } from '../../web/problem.ts';
+import { actorOf } from '../../web/staff-routes.ts';
 import { meetingPaths as paths } from './meetings.paths.ts';
 import { validateMeeting } from './meetings.service.ts';
 import { MeetingsError, type Meeting } from './meetings.types.ts';
@@ -16,11 +16,6 @@ export const problemTypes = {
   rule: 'https://townsquare.dev/problems/meetings/question-rule',
   validation: 'https://townsquare.dev/problems/validation',
 } as const;
-
-function actorOf(request: FastifyRequest): Actor {
-  const staff = request.staff!;
-  return { councilId: request.council.id, userId: staff.id, label: staff.email, requestId: request.id };
-}
 
 function meetingJson(m: Meeting) {
   return {

@@ -201,7 +201,8 @@ export class Publisher {
 
   /**
    * Readies the connections a busy minute will use, once per council and minute, while its jobs
-   * wait for it (see warmClaimConnections): as many as chunks can be claimed and recorded at once.
+   * wait for it (see warmClaimConnections): one per chunk in flight, since a chunk holds one
+   * connection at a time (claim, then record).
    */
   private async warmUp(councilId: string, dueAt: number): Promise<void> {
     const key = `${councilId} ${dueAt}`;
@@ -209,7 +210,7 @@ export class Publisher {
     this.warmed.add(key);
     // Only the latest minutes are remembered.
     if (this.warmed.size > 100) this.warmed.delete(this.warmed.values().next().value!);
-    await warmClaimConnections(this.db, councilId, this.chunkConcurrency * 2);
+    await warmClaimConnections(this.db, councilId, this.chunkConcurrency);
   }
 
   /**

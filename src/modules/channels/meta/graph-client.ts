@@ -1,11 +1,15 @@
 /**
- * The Graph API client the Facebook Page and Instagram connectors share: plain fetch,
+ * The Graph API client the Facebook Page and Instagram connectors share: the channels'
+ * shared HTTP client (undici's `request` on one keep-alive pool, see ../http-client.ts),
  * versioned paths, the Page token in the Authorization header so it never sits in a logged
  * URL, `appsecret_proof` on every call, and Graph error codes classified into ChannelError
- * kinds (both products answer with the same error body and codes).
+ * kinds (both products answer with the same error body and codes). A redirect is not
+ * followed (it would carry the Page token to wherever it points): it is classified like any
+ * other answer that is not 2xx.
  */
 import { createHmac } from 'node:crypto';
 import { ChannelError, networkFailure, parseRetryAfter } from '../channel-error.ts';
+import { httpRequest, type HttpResponse } from '../http-client.ts';
 
 export type GraphConfig = {
   /** Page (or Instagram-linked Page) access token. */
@@ -148,18 +152,22 @@ export class GraphClient {
   }
 
   async #send<T>(method: string, url: string, body?: URLSearchParams | FormData): Promise<T> {
-    let response: Response;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#config.accessToken}` };
+    // The content type fetch gave a URLSearchParams body; multipart sets its own boundary.
+    if (body instanceof URLSearchParams)
+      headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
+    let response: HttpResponse;
     try {
-      response = await fetch(url, {
+      response = await httpRequest(url, {
         method,
-        headers: { authorization: `Bearer ${this.#config.accessToken}` },
-        body: body ?? null,
-        signal: AbortSignal.timeout(this.#config.timeoutMs),
+        headers,
+        ...(body === undefined ? {} : { body: body instanceof URLSearchParams ? body.toString() : body }),
+        timeoutMs: this.#config.timeoutMs,
       });
     } catch (error) {
       throw networkFailure(error);
     }
-    const text = await response.text().catch(() => '');
+    const text = response.text;
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;

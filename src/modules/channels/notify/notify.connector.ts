@@ -15,8 +15,14 @@
  * both templates), inbound SMS by polling and by callback, delivery receipts by callback.
  * Does not support: replies in a thread (Notify has none: answer a resident by publishing to
  * their number), delete or recall, metrics, attachments, letters, international numbers.
+ *
+ * The client makes its calls (JWT, paths, bodies) but sends them over the channels' shared
+ * HTTP client (../http-client.ts) rather than its own axios: one keep-alive pool, bounded
+ * response bodies, a timeout that also closes the socket, and no redirects followed with the
+ * key's token.
  */
 import { NotifyClient } from 'notifications-node-client';
+import { httpRequest } from '../http-client.ts';
 import type {
   AccountIdentity,
   CanFetchInbound,
@@ -75,6 +81,43 @@ export const isUkMobile = (raw: string) =>
 type NotifyErrorBody = { status_code?: number; errors?: { error?: string; message?: string }[] };
 type AxiosLike = { response?: { status: number; data?: NotifyErrorBody } };
 
+/** What the client passes its transport for each call: an axios request config. */
+type NotifyCall = { method: string; url: string; headers?: Record<string, string>; data?: unknown };
+
+/**
+ * The transport the client's `setClient` takes in place of axios, with the part of axios's
+ * contract it relies on: an object `data` goes as JSON, the answer comes back as `{ data }`
+ * (JSON parsed, other text as it is), and an answer that is not 2xx rejects with `response`
+ * (status and data), which classifyNotifyError reads. The connector uses only Notify's JSON
+ * endpoints, never the PDF download that asks axios for an arraybuffer.
+ */
+export function notifyTransport(timeoutMs: number) {
+  return async (call: NotifyCall) => {
+    const hasBody = call.data !== undefined;
+    const res = await httpRequest(call.url, {
+      method: call.method.toUpperCase(),
+      headers: {
+        accept: 'application/json, text/plain, */*',
+        ...call.headers,
+        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(hasBody ? { body: JSON.stringify(call.data) } : {}),
+      timeoutMs,
+    });
+    let data: unknown = res.text;
+    try {
+      data = res.text ? JSON.parse(res.text) : undefined;
+    } catch {
+      // Not JSON (a proxy's HTML page): kept as text, as axios does.
+    }
+    if (!res.ok)
+      throw Object.assign(new Error(`Request failed with status code ${res.status}`), {
+        response: { status: res.status, data, headers: res.headers },
+      });
+    return { data, status: res.status, headers: res.headers };
+  };
+}
+
 /** Notify's documented errors: 403 AuthError, 429 RateLimitError/TooManyRequestsError, 400 refusals, 5xx. */
 export function classifyNotifyError(error: unknown, now = new Date()): ChannelError {
   if (error instanceof ChannelError) return error;
@@ -115,6 +158,11 @@ export class NotifyConnector
     this.#client = new NotifyClient(
       config.baseUrl ?? 'https://api.notifications.service.gov.uk',
       config.apiKey,
+    );
+    // Its declared type is an axios instance, but the client only ever calls it (config in,
+    // response out), which is all notifyTransport is.
+    this.#client.setClient(
+      notifyTransport(config.timeoutMs ?? 15_000) as unknown as Parameters<NotifyClient['setClient']>[0],
     );
   }
 

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorList, field } from '../../../web/forms.ts';
+import { seeOther } from '../../../web/staff-routes.ts';
 import { channelPaths as paths } from '../channels.paths.ts';
 import type { ConnectorRegistry } from '../registry.ts';
 import type { ChannelKind } from '../port.ts';
@@ -108,13 +109,12 @@ export function registerOAuthRoutes(
         ...(text('error') ? { error: text('error')! } : {}),
         ...(text('error_description') ? { error_description: text('error_description')! } : {}),
       });
-      if ('choose' in result)
-        return reply.redirect(`${request.basePath}${paths.oauthChoose}?flow=${result.choose}`, 303);
+      if ('choose' in result) return seeOther(request, reply, paths.oauthChoose, { flow: result.choose });
     } catch (error) {
       if (!(error instanceof ChannelOAuthError)) throw error;
       return failure(request, reply, error, provider === 'meta' ? undefined : provider);
     }
-    return reply.redirect(`${request.basePath}${paths.list}?done=connected`, 303);
+    return seeOther(request, reply, paths.list, { done: 'connected' });
   };
   for (const provider of ['mastodon', 'x', 'meta'] as const)
     app.get(paths.oauthCallbacks[provider], guard, callback(provider));
@@ -161,6 +161,6 @@ export function registerOAuthRoutes(
         return failure(request, reply, again);
       });
     }
-    return reply.redirect(`${request.basePath}${paths.list}?done=${done}`, 303);
+    return seeOther(request, reply, paths.list, { done });
   });
 }

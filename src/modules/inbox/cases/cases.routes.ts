@@ -5,18 +5,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorList, field } from '../../../web/forms.ts';
-import type { Actor } from '../../accounts/index.ts';
+import { actorOf, flashNotice, seeOther } from '../../../web/staff-routes.ts';
 import { casePath, casePaths as paths, joinCasePath } from './cases.paths.ts';
 import { CaseError, type CasesService, type FieldErrors } from './cases.service.ts';
 import { caseStatuses, isCaseStatus, statusLabels } from './resident-messages.ts';
 
 type CaseParams = { Params: { caseId: string } };
 type ConversationParams = { Params: { conversationId: string } };
-
-function actorOf(request: FastifyRequest): Actor {
-  const s = request.staff!;
-  return { councilId: request.council.id, userId: s.id, label: s.email, requestId: request.id };
-}
 
 const notices: Record<string, string> = {
   created: 'Case created. The resident has been sent the reference.',
@@ -60,11 +55,10 @@ export function registerCaseRoutes(app: FastifyInstance, opts: { cases: CasesSer
     });
     if (!data) return reply.callNotFound();
     const errors = extra.errors ?? {};
-    const done = field(request.query, 'done');
     return reply.render('inbox/cases/views/case.njk', {
       pageTitle: `Case ${data.case.reference}`,
       ...data,
-      flash: notices[done],
+      flash: flashNotice(request, notices),
       statusItems: [
         { value: '', text: 'Choose a status' },
         ...statusItems(extra.values?.status).filter((s) => s.value !== data.case.status),
@@ -88,7 +82,7 @@ export function registerCaseRoutes(app: FastifyInstance, opts: { cases: CasesSer
       reply.code(400);
       return renderCase(request, reply, { errors: error.fieldErrors, values });
     }
-    return reply.redirect(`${request.basePath}${casePath(request.params.caseId)}?done=status`, 303);
+    return seeOther(request, reply, casePath(request.params.caseId), { done: 'status' });
   });
 
   app.post<CaseParams>(paths.merge, guard, async (request, reply) => {
@@ -100,7 +94,7 @@ export function registerCaseRoutes(app: FastifyInstance, opts: { cases: CasesSer
       reply.code(400);
       return renderCase(request, reply, { errors: error.fieldErrors });
     }
-    return reply.redirect(`${request.basePath}${casePath(request.params.caseId)}?done=merged`, 303);
+    return seeOther(request, reply, casePath(request.params.caseId), { done: 'merged' });
   });
 
   async function renderNew(
@@ -154,7 +148,7 @@ export function registerCaseRoutes(app: FastifyInstance, opts: { cases: CasesSer
       reply.code(400);
       return renderNew(request, reply, { errors: error.fieldErrors, ...(isQuick ? {} : { values }) });
     }
-    return reply.redirect(`${request.basePath}${casePath(created.id)}?done=created`, 303);
+    return seeOther(request, reply, casePath(created.id), { done: 'created' });
   });
 
   app.post<ConversationParams>(paths.joinFromConversation, guard, async (request, reply) => {
@@ -167,6 +161,6 @@ export function registerCaseRoutes(app: FastifyInstance, opts: { cases: CasesSer
       reply.code(400);
       return renderNew(request, reply, { errors: error.fieldErrors });
     }
-    return reply.redirect(`${request.basePath}${casePath(caseId)}?done=joined`, 303);
+    return seeOther(request, reply, casePath(caseId), { done: 'joined' });
   });
 }
