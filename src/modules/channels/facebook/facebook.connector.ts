@@ -1,5 +1,5 @@
 /**
- * Facebook Page connector over the Graph API (plain fetch, Page access token).
+ * Facebook Page connector over the Graph API (the shared Meta Graph client, Page access token).
  *
  * Supports: page posts (text, link card, up to 10 photos each with alt text), public comment
  * replies, private replies (Messenger Send API to a conversation's sender, or a private reply

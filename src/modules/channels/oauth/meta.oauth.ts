@@ -4,10 +4,11 @@
  * `/oauth/access_token`, the short-lived user token swapped for a long-lived one
  * (`grant_type=fb_exchange_token`), then `/me/accounts` for the officer's Pages with their
  * Page tokens (a Page token got from a long-lived user token does not expire) and each
- * Page's linked Instagram professional account. Plain fetch, with `appsecret_proof` on every
+ * Page's linked Instagram professional account. The shared HTTP client (no redirects followed), with `appsecret_proof` on every
  * call made with a user token.
  */
 import { createHmac } from 'node:crypto';
+import { httpRequest, type HttpResponse } from '../http-client.ts';
 import { ChannelOAuthError } from './oauth-error.ts';
 
 export type MetaOAuthConfig = {
@@ -94,18 +95,16 @@ export class MetaOAuth {
   ): Promise<Record<string, unknown>> {
     const url = new URL(`${this.graphUrl}/${apiVersion}/${path}`);
     url.search = new URLSearchParams(query).toString();
-    let res: Response;
+    let res: HttpResponse;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+      res = await httpRequest(url.toString(), { method: 'GET' });
     } catch {
       throw new ChannelOAuthError(
         'provider',
         `Facebook could not be reached to ${what}. Try again in a few minutes.`,
       );
     }
-    const body = (await res.json().catch(() => ({}))) as Record<string, unknown> & {
-      error?: { message?: string };
-    };
+    const body = parseJson(res.text) as Record<string, unknown> & { error?: { message?: string } };
     if (!res.ok || body.error)
       throw new ChannelOAuthError(
         'provider',
@@ -158,25 +157,27 @@ export class MetaOAuth {
       ? ours.subscribed_fields.filter((f): f is string => typeof f === 'string')
       : [];
     const wanted = [...new Set([...kept, ...fields])];
-    let res: Response;
+    let res: HttpResponse;
     try {
-      res = await fetch(`${this.graphUrl}/${apiVersion}/${encodeURIComponent(pageId)}/subscribed_apps`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          subscribed_fields: wanted.join(','),
-          access_token: pageToken,
-          appsecret_proof: this.proof(pageToken),
-        }),
-        signal: AbortSignal.timeout(15_000),
-      });
+      res = await httpRequest(
+        `${this.graphUrl}/${apiVersion}/${encodeURIComponent(pageId)}/subscribed_apps`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            subscribed_fields: wanted.join(','),
+            access_token: pageToken,
+            appsecret_proof: this.proof(pageToken),
+          }).toString(),
+        },
+      );
     } catch {
       throw new ChannelOAuthError(
         'provider',
         'Facebook could not be reached to send this Page’s comments and messages to Townsquare.',
       );
     }
-    const body = (await res.json().catch(() => ({}))) as { success?: unknown; error?: { message?: string } };
+    const body = parseJson(res.text) as { success?: unknown; error?: { message?: string } };
     if (!res.ok || body.error || body.success !== true)
       throw new ChannelOAuthError(
         'provider',
@@ -229,5 +230,15 @@ export class MetaOAuth {
       if (!after) break;
     }
     return pages;
+  }
+}
+
+/** A body that is not JSON (an HTML error page from a proxy) reads as empty: the status says enough. */
+function parseJson(text: string): object {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' ? value : {};
+  } catch {
+    return {};
   }
 }
