@@ -628,4 +628,57 @@ describe('moving posts into a pre-election period', () => {
     );
     assert.deepEqual(audit[0]?.after, { scheduledAt: '2027-04-27T08:00:00.000Z', needsExtraApproval: true });
   });
+
+  it('says a move has added the pre-election approval, and plainly that a post has moved otherwise', async () => {
+    const { posts } = ctx.services.publishing;
+    const postId = await posts.saveDraft(
+      c.staff(c.author),
+      readPostForm({
+        title: 'Labour councillors at the fun run',
+        body: 'Meet Labour at the fun run.',
+        accounts: [account],
+        ...when('14', '4', '09:00'),
+      }),
+      settings,
+    );
+    await posts.submit(c.staff(c.author), postId, settings);
+    const page = '/staff/publishing/calendar?view=week&date=2027-04-12';
+    // 00:30 BST on the period's first day: still 19 April in UTC, 20 April in the council's day.
+    const moved = await officer.submit(
+      page,
+      { view: 'week', date: '2027-04-12', ...when('20', '4', '00:30') },
+      `/staff/publishing/posts/${postId}/reschedule`,
+    );
+    assert.equal(moved.statusCode, 303);
+    assert.match(String(moved.headers.location), /done=moved-election/u);
+    const $ = load((await officer.get(String(moved.headers.location))).body);
+    assert.match(
+      $('.govuk-notification-banner').text(),
+      /The post has been moved\. It is now in a pre-election period and names a councillor or party, so it needs the pre-election approval/u,
+    );
+    const post = await posts.get(c.councilId, postId);
+    assert.equal(post.scheduledAt?.toISOString(), '2027-04-19T23:30:00.000Z');
+    assert.equal(post.needsExtraApproval, true);
+    // Fenced as every change is (posts/locking.ts): a claim that read the old time backs off,
+    // and the fence is over a second before the new time.
+    const fences = await ctx.services.db.system
+      .selectFrom('post_variants')
+      .select('lease_until')
+      .where('post_id', '=', postId)
+      .execute();
+    assert.deepEqual(
+      fences.map((v) => v.lease_until && new Date(v.lease_until).toISOString()),
+      ['2027-04-19T23:29:59.000Z'],
+    );
+
+    // Moved again within the period it already has the step: the plain notice.
+    const again = await officer.submit(
+      String(moved.headers.location),
+      { view: 'week', date: '2027-04-19', ...when('21', '4', '09:00') },
+      `/staff/publishing/posts/${postId}/reschedule`,
+    );
+    assert.equal(again.statusCode, 303);
+    const plain = load((await officer.get(String(again.headers.location))).body);
+    assert.equal(plain('.govuk-notification-banner__heading').text().trim(), 'The post has been moved');
+  });
 });

@@ -251,6 +251,11 @@ export const scannedPages: ScannedPage[] = [
         await date.getByLabel('Day').fill('20');
         await date.getByLabel('Month').fill('3');
         await date.getByLabel('Year').fill('2027');
+        // A weekend event, so the composer's own "Last day" is scanned filled in.
+        const lastDay = page.getByRole('group', { name: 'Last day (optional)', exact: true });
+        await lastDay.getByLabel('Day').fill('21');
+        await lastDay.getByLabel('Month').fill('3');
+        await lastDay.getByLabel('Year').fill('2027');
         await page.getByLabel('Start time').fill('10:00');
         await page.getByLabel('Finish time').fill('16:00');
         await page.getByLabel('Venue').fill('Imperial Gardens');
@@ -295,6 +300,27 @@ export const scannedPages: ScannedPage[] = [
     { name: 'publishing', path: '/staff/publishing', title: 'Publishing' },
     { name: 'publishing, filtered', path: '/staff/publishing?status=failed', title: 'Publishing' },
     { name: 'new post', path: '/staff/publishing/new', title: 'New post', withErrors: 'Save draft' },
+    {
+      name: 'new event with a last day before its first day',
+      path: '/staff/publishing/new',
+      then: async (page) => {
+        await page.getByLabel('Event', { exact: true }).check();
+        await page.getByLabel('Title', { exact: true }).fill('Spring fair');
+        const first = page.getByRole('group', { name: 'Date of the event' });
+        await first.getByLabel('Day').fill('21');
+        await first.getByLabel('Month').fill('3');
+        await first.getByLabel('Year').fill('2027');
+        await page.getByLabel('Starts at').fill('10:00');
+        const last = page.getByRole('group', { name: /^Last day/u });
+        await last.getByLabel('Day').fill('20');
+        await last.getByLabel('Month').fill('3');
+        await last.getByLabel('Year').fill('2027');
+        await page.getByLabel('Finishes at').fill('16:00');
+        await page.getByLabel('Where').fill('Imperial Gardens');
+        await clickAndLoad(page, page.getByRole('button', { name: 'Save draft' }));
+      },
+      title: 'Error: New post',
+    },
     {
       name: 'a published post with metrics',
       path: '/staff/publishing',

@@ -4,6 +4,7 @@
  * advice (plain English, hashtags) except the pre-election warning, which adds an approval.
  */
 import { findUrls } from '../channels/index.ts';
+import { dateKey, londonDate } from './calendar/calendar-range.ts';
 
 /**
  * Words the GOV.UK style guide asks writers to avoid, with what to say instead. Source:
@@ -159,9 +160,13 @@ export type ElectionSettings = {
   parties?: string[];
 };
 
-/** During a pre-election period, the names of councillors or parties a post mentions. */
+/**
+ * During a pre-election period, the names of councillors or parties a post mentions. The
+ * period's dates are UK dates, so `at` is read on London's clock: 00:30 BST on the first day is
+ * in the period, though it is still the day before in UTC.
+ */
 export function electionMentions(text: string, settings: ElectionSettings, at: Date): string[] {
-  const day = at.toISOString().slice(0, 10);
+  const day = dateKey(londonDate(at));
   const isInPeriod = (settings.preElectionPeriods ?? []).some((p) => p.start <= day && day <= p.end);
   if (!isInPeriod) return [];
   const names = [...partyNames, ...(settings.parties ?? []), ...(settings.councillors ?? [])];

@@ -5,10 +5,14 @@
  */
 import type { FieldErrors } from '../../web/forms.ts';
 import { isWebAddress } from './checks.ts';
-import { expandRecurrence, parseLocalSchedule, type DateFields } from './schedule.ts';
+import { dateKey, londonDate } from './calendar/calendar-range.ts';
+import { expandRecurrence, parseLocalSchedule, toFields, type DateFields } from './schedule.ts';
 
 export const postKinds = ['news', 'alert', 'event'] as const;
 export type PostKind = (typeof postKinds)[number];
+
+/** A GOV.UK date input's three boxes, without a time. */
+export type DayFields = Pick<DateFields, 'day' | 'month' | 'year'>;
 
 export type PostForm = {
   kind: string;
@@ -27,6 +31,9 @@ export type PostForm = {
   repeat: string;
   repeatUntil: DateFields;
   eventStart: DateFields;
+  /** The last day of an event over several days; blank for an event on one day. */
+  eventEndDate: DayFields;
+  /** The finishing time, on the last day when there is one, else on the first. */
   eventEndTime: string;
   eventLocation: string;
 };
@@ -45,6 +52,29 @@ const dateFields = (b: Record<string, unknown>, prefix: string, time = ''): Date
   year: str(b, `${prefix}-year`),
   time: time || str(b, `${prefix}-time`),
 });
+
+const dayFields = (b: Record<string, unknown>, prefix: string): DayFields => ({
+  day: str(b, `${prefix}-day`),
+  month: str(b, `${prefix}-month`),
+  year: str(b, `${prefix}-year`),
+});
+
+/**
+ * The composer's event boxes for a saved event: its first day and start, and its finish, with
+ * the last day filled only when the event ends on a later London day than it starts.
+ */
+export function eventFields(
+  start: Date | null,
+  end: Date | null,
+): Pick<PostForm, 'eventStart' | 'eventEndDate' | 'eventEndTime'> {
+  const { day, month, year, time } = toFields(end);
+  const isOverDays = !!start && !!end && dateKey(londonDate(end)) > dateKey(londonDate(start));
+  return {
+    eventStart: toFields(start),
+    eventEndDate: isOverDays ? { day, month, year } : { day: '', month: '', year: '' },
+    eventEndTime: time,
+  };
+}
 
 export function readPostForm(raw: unknown): PostForm {
   const b = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
@@ -68,6 +98,7 @@ export function readPostForm(raw: unknown): PostForm {
     repeat: str(b, 'repeat'),
     repeatUntil: dateFields(b, 'repeatUntil', '23:59'),
     eventStart: dateFields(b, 'eventStart'),
+    eventEndDate: dayFields(b, 'eventEndDate'),
     eventEndTime: str(b, 'eventEndTime'),
     eventLocation: str(b, 'eventLocation').trim(),
   };
@@ -89,7 +120,8 @@ export type ScheduleResult = {
   eventEnd: Date | null;
 };
 
-const isBlank = (d: DateFields) => !d.day.trim() && !d.month.trim() && !d.year.trim() && !d.time.trim();
+const isBlank = (d: DayFields & { time?: string }) =>
+  !d.day.trim() && !d.month.trim() && !d.year.trim() && !d.time?.trim();
 
 /** Schedule, recurrence and event times; every problem goes into `errors` under its field id. */
 export function readSchedule(form: PostForm, errors: FieldErrors, now: Date): ScheduleResult {
@@ -117,19 +149,48 @@ export function readSchedule(form: PostForm, errors: FieldErrors, now: Date): Sc
   }
   let eventStart: Date | null = null;
   let eventEnd: Date | null = null;
-  if (form.kind === 'event') {
-    const start = parseLocalSchedule(form.eventStart, new Date(0));
-    if (!start.ok) errors['eventStart-day'] = 'Enter when the event starts, like 27 3 2026 and 18:30';
-    else {
-      eventStart = start.at;
-      const end = parseLocalSchedule({ ...form.eventStart, time: form.eventEndTime }, new Date(0));
-      if (!end.ok || end.at.getTime() <= start.at.getTime())
-        errors.eventEndTime = 'Enter a finishing time after the start, like 20:00';
-      else eventEnd = end.at;
-    }
-    if (!form.eventLocation) errors.eventLocation = 'Enter where the event is, like Town Hall, High Street';
-  }
+  if (form.kind === 'event') ({ eventStart, eventEnd } = readEventTimes(form, errors));
   return { scheduledAt, occurrences, eventStart, eventEnd };
+}
+
+/**
+ * An event's start and finish. The finish is on the last day when the officer gave one (a
+ * weekend festival finishing on the Sunday, perhaps earlier in the day than it started on the
+ * Saturday), else on the first day and after the start.
+ */
+function readEventTimes(
+  form: PostForm,
+  errors: FieldErrors,
+): { eventStart: Date | null; eventEnd: Date | null } {
+  if (!form.eventLocation) errors.eventLocation = 'Enter where the event is, like Town Hall, High Street';
+  // Midnight exists on every UK day (the clocks change at 1am), so only the date is checked.
+  const last = isBlank(form.eventEndDate)
+    ? undefined
+    : parseLocalSchedule({ ...form.eventEndDate, time: '00:00' }, new Date(0));
+  if (last && !last.ok)
+    errors['eventEndDate-day'] =
+      'Enter the last day of the event as a real date, like 21 3 2027, or leave it blank for an event on one day';
+  const start = parseLocalSchedule(form.eventStart, new Date(0));
+  if (!start.ok) {
+    errors['eventStart-day'] = 'Enter when the event starts, like 27 3 2026 and 18:30';
+    return { eventStart: null, eventEnd: null };
+  }
+  if (last && !last.ok) return { eventStart: start.at, eventEnd: null };
+  const firstDay = dateKey(londonDate(start.at));
+  const lastDay = last ? dateKey(londonDate(last.at)) : firstDay;
+  if (lastDay < firstDay) {
+    errors['eventEndDate-day'] =
+      'The last day of the event must be the same as or after the date of the event';
+    return { eventStart: start.at, eventEnd: null };
+  }
+  const isOverDays = lastDay > firstDay;
+  const finishDay = isOverDays ? form.eventEndDate : form.eventStart;
+  const end = parseLocalSchedule({ ...finishDay, time: form.eventEndTime }, new Date(0));
+  if (end.ok && end.at > start.at) return { eventStart: start.at, eventEnd: end.at };
+  errors.eventEndTime = isOverDays
+    ? 'Enter the time the event finishes on its last day, like 16:00'
+    : 'Enter a finishing time after the start, like 20:00';
+  return { eventStart: start.at, eventEnd: null };
 }
 
 /** Problems that stop a draft being saved at all. */

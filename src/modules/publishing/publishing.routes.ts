@@ -15,7 +15,7 @@ import {
   type PostView,
   type Staff,
 } from './posts.service.ts';
-import { defaultVariantText, readPostForm, type PostForm } from './post-form.ts';
+import { defaultVariantText, eventFields, readPostForm, type PostForm } from './post-form.ts';
 import type { Publishing } from './publishing.module.ts';
 import { publishingPaths as paths } from './publishing.paths.ts';
 import { listRecords, recordsToCsv } from './records.ts';
@@ -56,6 +56,7 @@ const composerOrder = [
   'repeat',
   'repeatUntil-day',
   'eventStart-day',
+  'eventEndDate-day',
   'eventEndTime',
   'eventLocation',
 ];
@@ -216,8 +217,7 @@ export function registerPublishingRoutes(app: FastifyInstance, opts: PublishingR
         year: rule.until?.year ?? '',
         time: '',
       },
-      eventStart: toFields(post.eventStart),
-      eventEndTime: toFields(post.eventEnd).time,
+      ...eventFields(post.eventStart, post.eventEnd),
       eventLocation: post.eventLocation ?? '',
     };
     return renderComposer(request, reply, form, {}, post.id);

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../../../web/errors.ts';
+import { flashNotice } from '../../../web/staff-routes.ts';
 import { field, type ErrorSummaryItem, type FieldErrors } from '../../../web/forms.ts';
 import type { ChannelAccountsService } from '../../channels/index.ts';
 import { PublishingError } from '../posts.service.ts';
@@ -44,6 +45,13 @@ function readQuery(source: unknown): Query {
   if ((calendarStatuses as readonly string[]).includes(status)) filter.status = status;
   return { view, date, filter };
 }
+
+/** The notice after a move, by `?done=`: a move into a pre-election period can add an approval step. */
+const notices = {
+  moved: 'The post has been moved',
+  'moved-election':
+    'The post has been moved. It is now in a pre-election period and names a councillor or party, so it needs the pre-election approval before it can be published',
+};
 
 /** The calendar URL for a query, keeping the filters. */
 export function calendarHref(
@@ -102,7 +110,7 @@ export function registerCalendarRoutes(
       statuses: calendarStatuses,
       problem,
       errorList: problem?.summary ?? [],
-      flash: field(request.query, 'done') === 'moved' ? 'The post has been moved' : undefined,
+      flash: flashNotice(request, notices),
     });
   };
 
@@ -118,10 +126,16 @@ export function registerCalendarRoutes(
       time: field(request.body, 'schedule-time'),
     };
     try {
-      const at = await calendar.reschedule(staffOf(request), postId, values, settingsOf(request));
+      const { at, needsPreElectionApproval } = await calendar.move(
+        staffOf(request),
+        postId,
+        values,
+        settingsOf(request),
+      );
       // Back to the calendar page that shows the post's new day.
       const target = calendarHref(q, { date: dateKey(londonDate(at)) });
-      return await reply.redirect(`${request.basePath}${target}&done=moved#post-${postId}`, 303);
+      const done = needsPreElectionApproval ? 'moved-election' : 'moved';
+      return await reply.redirect(`${request.basePath}${target}&done=${done}#post-${postId}`, 303);
     } catch (error) {
       if (!(error instanceof PublishingError)) throw error;
       if (error.kind === 'not_found') return reply.callNotFound();

@@ -10,11 +10,23 @@ import { withCouncil, type Db, type Tx } from '../../../db/index.ts';
 import type { FieldErrors } from '../../../web/forms.ts';
 import { recordAudit } from '../../accounts/index.ts';
 import { electionMentions, type ElectionSettings } from '../checks.ts';
-import { hasVariantOn, PublishingError, type PostsQueue, type Staff } from '../posts.service.ts';
+import {
+  fenceOpenVariants,
+  hasVariantOn,
+  lockPostForChange,
+  moveFence,
+  PublishingError,
+  refuseIfBeingSent,
+  type PostsQueue,
+  type Staff,
+} from '../posts.service.ts';
 import { appendRecord } from '../records.ts';
 import { parseLocalSchedule, toFields, type DateFields } from '../schedule.ts';
 import { dateKey, londonDate, type CalendarRange } from './calendar-range.ts';
 import { isCouncilService } from './services.ts';
+
+/** Where a move put the post, and whether the move added the pre-election approval step. */
+export type MoveOutcome = { at: Date; needsPreElectionApproval: boolean };
 
 export type CalendarFilter = { channel?: string; service?: string; status?: string };
 
@@ -179,19 +191,22 @@ export class CalendarService {
     election: ElectionSettings = {},
     now = new Date(),
   ): Promise<Date> {
+    return (await this.move(staff, postId, fields, election, now)).at;
+  }
+
+  /** `reschedule`, saying also whether the move gave the post the pre-election approval step. */
+  async move(
+    staff: Staff,
+    postId: string,
+    fields: DateFields,
+    election: ElectionSettings = {},
+    now = new Date(),
+  ): Promise<MoveOutcome> {
     const { actor } = staff;
     const moved = await withCouncil(this.db, actor.councilId, async (tx) => {
-      // Variants first, then the post: the engine's claim locks a variant before it touches
-      // the post, so the same order here cannot deadlock with it, and a variant mid-send is seen.
-      const variants = await this.lockVariants(tx, postId);
-      const post = await tx
-        .selectFrom('posts')
-        .selectAll()
-        .where('id', '=', postId)
-        .where('deleted_at', 'is', null)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!post) throw new PublishingError('not_found');
+      // Locked as the engine's claim locks (variants, then the post), so the two never
+      // deadlock and a variant mid-send is seen; a malformed or unknown id is a 404.
+      const { post, variants } = await lockPostForChange(tx, postId);
       // Checked once the post is known to exist here, so another council's id is a 404.
       const parsed = parseLocalSchedule(fields, now);
       if (!parsed.ok) {
@@ -209,6 +224,7 @@ export class CalendarService {
           {},
           'An emergency message publishes when incident mode starts, so it has no time to move',
         );
+      refuseIfBeingSent(variants, 'moved', now);
       if (
         !movableStatuses.includes(post.status) ||
         variants.some((v) => startedVariantStatuses.includes(v.status))
@@ -239,6 +255,9 @@ export class CalendarService {
         })
         .where('id', '=', postId)
         .execute();
+      // A claim that waited for our locks may carry on with the post's old time: the fence
+      // makes it back off, and is over just before the engine counts the post due at `at`.
+      await fenceOpenVariants(tx, variants, moveFence(at));
       const change = {
         from: from?.toISOString() ?? null,
         to: at.toISOString(),
@@ -254,6 +273,7 @@ export class CalendarService {
       });
       return {
         at,
+        needsPreElectionApproval: mentions.length > 0,
         status: post.status,
         variantIds: variants.filter((v) => v.status === 'scheduled').map((v) => v.id),
       };
@@ -265,7 +285,7 @@ export class CalendarService {
     if (moved.status === 'scheduled')
       for (const id of moved.variantIds) await this.q.sendVariant(actor.councilId, id, at);
     if (moved.status !== 'draft') await this.q.sendPostDue(actor.councilId, postId, at);
-    return at;
+    return { at, needsPreElectionApproval: moved.needsPreElectionApproval };
   }
 
   /** Tags a post with the council service it is about (or none). */
@@ -306,17 +326,6 @@ export class CalendarService {
       .where('post_id', '=', post.id)
       .execute();
     return [post.title, post.body, post.body_cy ?? '', ...variants.map((v) => v.text)].join('\n');
-  }
-
-  private async lockVariants(tx: Tx, postId: string) {
-    if (!isUuid(postId)) throw new PublishingError('not_found');
-    return tx
-      .selectFrom('post_variants')
-      .select(['id', 'status'])
-      .where('post_id', '=', postId)
-      .orderBy('id')
-      .forUpdate()
-      .execute();
   }
 
   private get q(): PostsQueue {

@@ -95,9 +95,8 @@ export class ImportService {
         });
         const errors = draftErrors(form);
         const schedule = readSchedule(form, errors, now);
-        // The composer's form holds one event date, so an event over several days (finishing
-        // on its last day, perhaps at an earlier time than it started) takes its start and
-        // finish from the template's values, already checked by the template's own rules.
+        // The event's start and finish come from the template's values, already checked by
+        // the template's own rules (a row's columns, not the composer's boxes, are the source).
         const span = eventSpan(template, row.values);
         if (span) {
           delete errors.eventEndTime;

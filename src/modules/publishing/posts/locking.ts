@@ -1,18 +1,16 @@
 /**
  * Changing a post while the publishing engine may be claiming it, and deleting one.
  *
- * The engine's claim (publisher.ts) locks a post's variants FOR UPDATE in id order, reading the
- * post in the same statement, and locks the post row only after that. A change therefore locks
- * in the same order, the variants in id order and then the post, so the two never deadlock; and
- * a claim that got there first has committed its lease by the time the change reads the
- * variants, so the change sees 'publishing' and refuses.
+ * The engine's claim (publisher-claim.ts) locks a post's variants FOR UPDATE in id order, then
+ * the posts in id order, and decides on the rows as locked. A change locks in the same order,
+ * the variants in id order and then the post, so the two never deadlock. A claim that got there
+ * first has committed its lease by the time the change reads the variants, so the change sees
+ * 'publishing' and refuses (refuseIfBeingSent). A change that got there first commits before the
+ * waiting claim gets its locks, and the claim then reads the post as it now is (moved, deleted,
+ * edited back to a draft) and sends nothing: that re-read is the guarantee.
  *
- * Locks alone do not close the race the other way round. Under READ COMMITTED, a claim that was
- * waiting for the change's variant locks carries on, once the change commits, with the post as
- * it was when the claim's statement began: PostgreSQL re-reads only the rows it locks (the
- * variants), never the post it joined. It would see the old scheduled_at, or no deleted_at, and
- * publish anyway. So a change also writes a lease on the variants it leaves open (fenceOpenVariants):
- * the waiting claim re-reads each variant, finds the lease and backs off as 'busy'.
+ * A deletion and a move also write a lease on the variants they leave open (fenceOpenVariants):
+ * a second guard, so a claim that somehow read the post stale still finds the variant busy.
  */
 import { withCouncil, type Tx } from '../../../db/index.ts';
 import { appendRecord } from '../records.ts';

@@ -9,6 +9,7 @@ import type { FieldErrors } from '../../../web/forms.ts';
 import { recordAudit, type Actor } from '../../accounts/index.ts';
 import type { ChannelAccount, ConnectorRegistry } from '../../channels/index.ts';
 import { loadGazetteer, type Gazetteer } from '../../councils/index.ts';
+import { dateKey } from '../calendar/calendar-range.ts';
 import type { PostForm } from '../post-form.ts';
 import {
   builtInTemplates,
@@ -188,6 +189,7 @@ export class TemplatesService {
       repeat: '',
       repeatUntil: { ...emptyDate },
       eventStart: { ...emptyDate },
+      eventEndDate: { day: '', month: '', year: '' },
       eventEndTime: '',
       eventLocation: '',
     };
@@ -197,12 +199,20 @@ export class TemplatesService {
       const start = values[e.start];
       const end = values[e.end];
       const place = values[e.location];
+      // The template's "Last day", when later than the first: the finish time is on that day.
+      const last = e.endDate ? values[e.endDate] : undefined;
       if (date?.type === 'date' && start?.type === 'time')
         form.eventStart = {
           day: String(date.date.day),
           month: String(date.date.month),
           year: String(date.date.year),
           time: hhmm(start.time),
+        };
+      if (date?.type === 'date' && last?.type === 'date' && dateKey(last.date) > dateKey(date.date))
+        form.eventEndDate = {
+          day: String(last.date.day),
+          month: String(last.date.month),
+          year: String(last.date.year),
         };
       if (end?.type === 'time') form.eventEndTime = hhmm(end.time);
       if (place?.type === 'text') form.eventLocation = place.en;
