@@ -1,7 +1,7 @@
 /**
  * The publishing engine: one job per channel variant, exactly once.
  *
- * Jobs are handled a fetched batch at a time, in chunks of up to 25 variants (a post's variants
+ * Jobs are handled a fetched batch at a time, in chunks of up to 50 variants (a post's variants
  * together), so each step below is one transaction for the whole chunk, not one per variant.
  *
  * 1. Claim: in one transaction, lock the variants, check each is due and not owned by a live
@@ -61,7 +61,11 @@ export type PublisherOptions = {
   lostJobAfterSeconds?: number;
   /** Requests in flight to one channel account from this process (default 8). */
   perAccountConcurrency?: number;
-  /** Variants claimed in one transaction (default 25). */
+  /**
+   * Variants claimed in one transaction (default 50). Each chunk costs two transactions and
+   * their planning whatever its size; measured on the publishing bench, 50 used about a fifth
+   * less database CPU than 25 for the same lateness.
+   */
   chunkSize?: number;
   /** Chunks being claimed, sent or recorded at once in this process (default 8). */
   chunkConcurrency?: number;
@@ -129,7 +133,7 @@ export class Publisher {
     this.requeueAfterSeconds = opts.requeueAfterSeconds ?? 60;
     this.lostJobAfterSeconds = opts.lostJobAfterSeconds ?? 600;
     this.perAccountConcurrency = opts.perAccountConcurrency ?? 8;
-    this.chunkSize = opts.chunkSize ?? 25;
+    this.chunkSize = opts.chunkSize ?? 50;
     this.chunkConcurrency = opts.chunkConcurrency ?? 8;
     this.chunks = new Gate(this.chunkConcurrency);
     this.onChunk = opts.onChunk;
