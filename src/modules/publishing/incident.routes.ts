@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { errorList, field } from '../../web/forms.ts';
+import { seeOther } from '../../web/staff-routes.ts';
 import { PublishingError } from './posts.service.ts';
 import type { Publishing } from './publishing.module.ts';
 import { publishingPaths as paths } from './publishing.paths.ts';
@@ -55,7 +56,7 @@ export function registerIncidentRoutes(app: FastifyInstance, publishing: Publish
     try {
       if (resume) {
         await incidents.publishMissedNow(actor, resume);
-        return await reply.redirect(`${request.basePath}${paths.incident}?done=resumed`, 303);
+        return seeOther(request, reply, paths.incident, { done: 'resumed' });
       }
       await incidents.start(actor, role, input);
     } catch (error) {
@@ -67,7 +68,7 @@ export function registerIncidentRoutes(app: FastifyInstance, publishing: Publish
         errorList: errorList(errors, ['reason', 'banner', 'emergencyPostId']),
       });
     }
-    return reply.redirect(`${request.basePath}${paths.incident}?done=started`, 303);
+    return seeOther(request, reply, paths.incident, { done: 'started' });
   });
 
   app.post(paths.incidentEnd, guard, async (request, reply) => {
@@ -82,6 +83,6 @@ export function registerIncidentRoutes(app: FastifyInstance, publishing: Publish
         errorList: [{ text: error.message, href: '#reason' }],
       });
     }
-    return reply.redirect(`${request.basePath}${paths.incident}?done=ended`, 303);
+    return seeOther(request, reply, paths.incident, { done: 'ended' });
   });
 }

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorList, field } from '../../web/forms.ts';
+import { seeOther } from '../../web/staff-routes.ts';
 import { publicMediaPath, type PublicMedia } from '../channels/index.ts';
 import { PublishingError } from './posts.service.ts';
 import type { Publishing } from './publishing.module.ts';
@@ -73,7 +74,7 @@ export function registerMediaRoutes(app: FastifyInstance, publishing: Publishing
           await render(request, error.fieldErrors, upload.altText ?? ''),
         );
       }
-      return reply.redirect(`${request.basePath}${paths.media}?done=added`, 303);
+      return seeOther(request, reply, paths.media, { done: 'added' });
     });
   });
 }

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorList, field, type FieldErrors } from '../../web/forms.ts';
+import { flashNotice, seeOther } from '../../web/staff-routes.ts';
 import { can, type Actor } from '../accounts/index.ts';
 import type { ChannelAccountsService, ConnectorRegistry } from '../channels/index.ts';
 import { withCouncil, type Db } from '../../db/index.ts';
@@ -77,10 +78,7 @@ export function registerPublishingRoutes(app: FastifyInstance, opts: PublishingR
   const posts = publishing.posts;
   const write = { preHandler: app.requireStaff('publishing.write') };
 
-  const flash = (request: FastifyRequest) => {
-    const done = field(request.query, 'done');
-    return notices[done];
-  };
+  const flash = (request: FastifyRequest) => flashNotice(request, notices);
 
   const renderComposer = async (
     request: FastifyRequest,
@@ -151,7 +149,7 @@ export function registerPublishingRoutes(app: FastifyInstance, opts: PublishingR
     const form = readPostForm(request.body);
     try {
       const id = await posts.saveDraft(staffOf(request), form, settingsOf(request));
-      return await reply.redirect(`${request.basePath}/staff/publishing/posts/${id}?done=saved`, 303);
+      return seeOther(request, reply, `/staff/publishing/posts/${id}`, { done: 'saved' });
     } catch (error) {
       if (!(error instanceof PublishingError) || error.kind !== 'validation') throw error;
       return renderComposer(request, reply, form, error.fieldErrors);
@@ -236,7 +234,7 @@ export function registerPublishingRoutes(app: FastifyInstance, opts: PublishingR
         return renderPost(request, reply, post, {}, error.message);
       throw error;
     }
-    return reply.redirect(`${request.basePath}/staff/publishing/posts/${post.id}?done=saved`, 303);
+    return seeOther(request, reply, `/staff/publishing/posts/${post.id}`, { done: 'saved' });
   });
 
   const action = (
@@ -264,7 +262,7 @@ export function registerPublishingRoutes(app: FastifyInstance, opts: PublishingR
           );
         }
         const target = done === 'deleted' ? paths.list : `/staff/publishing/posts/${post.id}`;
-        return reply.redirect(`${request.basePath}${target}?done=${done}`, 303);
+        return seeOther(request, reply, target, { done });
       },
     );
 
@@ -302,7 +300,7 @@ export function registerPublishingRoutes(app: FastifyInstance, opts: PublishingR
     );
     if (!postId) return reply.callNotFound();
     await publishing.publisher.retryVariant(staffOf(request).actor, id);
-    return reply.redirect(`${request.basePath}/staff/publishing/posts/${postId}?done=retried`, 303);
+    return seeOther(request, reply, `/staff/publishing/posts/${postId}`, { done: 'retried' });
   });
 
   // As the officer types (public/composer.js): counts, limits and advice, as JSON.

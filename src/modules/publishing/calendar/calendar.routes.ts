@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../../../web/errors.ts';
-import { flashNotice } from '../../../web/staff-routes.ts';
+import { flashNotice, seeOther } from '../../../web/staff-routes.ts';
 import { field, type ErrorSummaryItem, type FieldErrors } from '../../../web/forms.ts';
 import type { ChannelAccountsService } from '../../channels/index.ts';
 import { PublishingError } from '../posts.service.ts';
@@ -135,7 +135,7 @@ export function registerCalendarRoutes(
       // Back to the calendar page that shows the post's new day.
       const target = calendarHref(q, { date: dateKey(londonDate(at)) });
       const done = needsPreElectionApproval ? 'moved-election' : 'moved';
-      return await reply.redirect(`${request.basePath}${target}&done=${done}#post-${postId}`, 303);
+      return seeOther(request, reply, target, { done }, `#post-${postId}`);
     } catch (error) {
       if (!(error instanceof PublishingError)) throw error;
       if (error.kind === 'not_found') return reply.callNotFound();
@@ -160,6 +160,6 @@ export function registerCalendarRoutes(
       // The form offers only the list, so this is a hand-made request: say what was wrong.
       return sendError(request, reply, 400, error.fieldErrors.service ?? error.message);
     }
-    return reply.redirect(`${request.basePath}/staff/publishing/posts/${postId}?done=service`, 303);
+    return seeOther(request, reply, `/staff/publishing/posts/${postId}`, { done: 'service' });
   });
 }

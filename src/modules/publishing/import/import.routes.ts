@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorList, field, type FieldErrors } from '../../../web/forms.ts';
+import { seeOther } from '../../../web/staff-routes.ts';
 import type { ChannelAccountsService } from '../../channels/index.ts';
 import { draftingPaths as paths } from '../drafting.paths.ts';
 import type { CouncilPublishingSettings, Staff } from '../posts.service.ts';
@@ -146,7 +147,7 @@ export function registerImportRoutes(app: FastifyInstance, opts: ImportRouteOpti
           errors: result.fieldErrors,
           problems: result.problems,
         });
-      return reply.redirect(`${request.basePath}/staff/publishing/imports/${result.importId}`, 303);
+      return seeOther(request, reply, `/staff/publishing/imports/${result.importId}`);
     });
   });
 }

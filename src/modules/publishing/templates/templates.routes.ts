@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorList, field, type FieldErrors } from '../../../web/forms.ts';
+import { seeOther } from '../../../web/staff-routes.ts';
 import { can } from '../../accounts/index.ts';
 import type { ChannelAccountsService } from '../../channels/index.ts';
 import type { PostForm } from '../post-form.ts';
@@ -104,8 +105,7 @@ export function registerTemplateRoutes(app: FastifyInstance, opts: TemplateRoute
       errorList: errorList(errors),
     });
   };
-  const toList = (request: FastifyRequest, reply: FastifyReply) =>
-    reply.redirect(`${request.basePath}${paths.templates}`, 303);
+  const toList = (request: FastifyRequest, reply: FastifyReply) => seeOther(request, reply, paths.templates);
 
   // Step one, a GET form: which template. Step two: its fields.
   app.get(paths.useTemplate, write, async (request, reply) => {
@@ -192,13 +192,13 @@ export function registerTemplateRoutes(app: FastifyInstance, opts: TemplateRoute
         error.fieldErrors,
       );
     }
-    return reply.redirect(`${request.basePath}${paths.templates}?done=saved`, 303);
+    return seeOther(request, reply, paths.templates, { done: 'saved' });
   });
 
   app.post(paths.templateWordingReset, approve, async (request, reply) => {
     const t = templateOf(field(request.body, 'template'));
     if (!t) return toList(request, reply);
     await templates.resetWording(opts.staffOf(request).actor, t.key);
-    return reply.redirect(`${request.basePath}${paths.templates}?done=reset`, 303);
+    return seeOther(request, reply, paths.templates, { done: 'reset' });
   });
 }
