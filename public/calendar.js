@@ -56,8 +56,11 @@ if (calendar) {
     const slot = target instanceof Element ? target.closest('[data-drop-hour]') : null;
     return slot && !slot.hasAttribute('data-past') ? slot : null;
   };
+  // Over an hour already gone, nothing: the drop must not fall through to the day.
+  const isOverPastHour = (target) =>
+    target instanceof Element && Boolean(target.closest('[data-drop-hour][data-past]'));
   // The element a drop here would move the post to: an hour if over one, else the day.
-  const targetOf = (target) => slotOf(target) ?? cellOf(target);
+  const targetOf = (target) => (isOverPastHour(target) ? null : (slotOf(target) ?? cellOf(target)));
 
   calendar.addEventListener('dragover', (event) => {
     const target = targetOf(event.target);
@@ -75,7 +78,7 @@ if (calendar) {
   calendar.addEventListener('drop', (event) => {
     const cell = cellOf(event.target);
     const slot = slotOf(event.target);
-    if (!cell || !dragged) return;
+    if (!cell || !dragged || isOverPastHour(event.target)) return;
     event.preventDefault();
     const item = dragged;
     hideSlots();

@@ -13,7 +13,7 @@ import {
   variantJob,
   variantLeadSeconds,
 } from '../src/modules/publishing/index.ts';
-import { claimVariants } from '../src/modules/publishing/publisher-claim.ts';
+import { claimVariants, renewLease } from '../src/modules/publishing/publisher-claim.ts';
 import { startMastodonServer, type MastodonServer } from './peers/mastodon/server.ts';
 import { startTestApp, type TestContext } from './support/app.ts';
 import {
@@ -286,6 +286,28 @@ describe('publishing engine', () => {
       tx.selectFrom('publish_attempts').select('id').where('variant_id', '=', variantIds[0]!).execute(),
     );
     assert.equal(attempts.length, 1, 'one intent recorded');
+  });
+
+  it('renews a lease only while this worker still holds it', async () => {
+    const { variantIds } = await scheduledPost(ctx.services, c, {
+      title: 'Long wait',
+      body: 'Library closed for stocktaking. Marker-lease-renew',
+      accounts: [accountId],
+    });
+    const id = variantIds[0]!;
+    const claim = (await claimVariants(ctx.services.db.app, c.councilId, [id], new Date(), 2)).get(id);
+    assert.ok(claim && typeof claim === 'object');
+    const before = claim.leaseUntil.getTime();
+    assert.equal(await renewLease(ctx.services.db.app, c.councilId, claim, 150), true);
+    assert.ok(claim.leaseUntil.getTime() > before + 100_000);
+    assert.equal((await variantRow(id)).lease_until?.getTime(), claim.leaseUntil.getTime());
+    // The lease ran out and another worker took the variant: this one must not send it.
+    await ctx.services.db.system
+      .updateTable('post_variants')
+      .set({ lease_until: new Date(Date.now() + 60_000) })
+      .where('id', '=', id)
+      .execute();
+    assert.equal(await renewLease(ctx.services.db.app, c.councilId, claim, 150), false);
   });
 
   it('settles a post whose last two variants finish at the same moment', async () => {

@@ -302,6 +302,33 @@ describe('importing roadworks and events lists', () => {
     assert.equal((await counts()).posts, before.posts + 3);
   });
 
+  it('reports an event time the UK clocks skip as a bad row instead of failing the import', async () => {
+    const before = await counts();
+    const [header, first] = (await readFile('docs/examples/events.csv', 'utf8')).split('\n');
+    const cells = first!.split(',');
+    const columns = header!.split(',');
+    const set = (name: string, value: string) => (cells[columns.indexOf(name)] = value);
+    // 28 March 2027: the clocks go forward at 1am, so 01:30 never happens.
+    set('event_reference', 'EV-GAP');
+    set('date', '2027-03-28');
+    if (columns.includes('end_date')) set('end_date', '');
+    set('start_time', '01:30');
+    set('end_time', '03:00');
+    const result = await ctx.services.publishing.imports.importFile(
+      c.staff(c.author),
+      {
+        kind: 'events',
+        filename: 'gap.csv',
+        data: Buffer.from(`${header}\n${cells.join(',')}\n`),
+        accountIds: [],
+      },
+      {},
+    );
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok && result.problems.some((p) => p.row === 2 && /clocks go forward/u.test(p.message)));
+    assert.deepEqual(await counts(), before, 'nothing imported');
+  });
+
   it('lists recent imports on the import page, and 404s an unknown import', async () => {
     const page = load((await author.get('/staff/publishing/import')).body);
     assert.ok(page('a:contains("roadworks-v2.csv")').length === 1);

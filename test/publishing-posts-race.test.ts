@@ -223,6 +223,44 @@ describe('changing a post while the engine claims it', () => {
     await incidents.end(officer.actor, 'comms');
   });
 
+  it('a post missed during an incident and moved afterwards publishes at its new time; "publish now" overrides a move', async () => {
+    const { incidents, calendar, publisher } = ctx.services.publishing;
+    const officer = c.staff(c.author);
+    const missed = await scheduledPost(ctx.services, c, fields('Marker-missed-moved'));
+    const other = await scheduledPost(ctx.services, c, fields('Marker-missed-now'));
+    await incidents.start(officer.actor, 'comms', { reason: 'Flooding', banner: 'Flood warning' });
+    for (const id of [missed.postId, other.postId])
+      await ctx.services.db.system
+        .updateTable('posts')
+        .set({ scheduled_at: new Date(Date.now() - 60_000) })
+        .where('id', '=', id)
+        .execute();
+    const ended = await incidents.end(officer.actor, 'comms');
+    assert.ok(
+      ended.missed.some((m) => m.id === missed.postId),
+      'listed as missed',
+    );
+    // The officer's review: move it to a new time.
+    await calendar.reschedule(officer, missed.postId, { day: '27', month: '3', year: '2027', time: '09:00' });
+    assert.equal((await ctx.services.publishing.posts.get(c.councilId, missed.postId)).isPaused, false);
+    assert.equal(
+      await publisher.publishVariant(c.councilId, missed.variantIds[0]!, new Date('2027-03-27T09:00:00Z')),
+      'published',
+    );
+    // Moved, then published now after all: the move's fence must not hold it back.
+    await incidents.start(officer.actor, 'comms', { reason: 'Storm', banner: 'Storm warning' });
+    await calendar.reschedule(officer, other.postId, { day: '27', month: '3', year: '2027', time: '10:00' });
+    await incidents.end(officer.actor, 'comms');
+    await ctx.services.db.system
+      .updateTable('posts')
+      .set({ paused_at: new Date(), scheduled_at: new Date(Date.now() - 60_000) })
+      .where('id', '=', other.postId)
+      .execute();
+    await incidents.publishMissedNow(officer.actor, other.postId);
+    assert.equal(await publisher.publishVariant(c.councilId, other.variantIds[0]!), 'published');
+    assert.equal(server.countContaining('Marker-missed-now'), 1);
+  });
+
   it('a claim that wins: the move waiting behind it is refused and the post goes out once', async () => {
     const { postId, variantId } = await duePost('Marker-race-claim-move');
     const release = await holdPost(postId);

@@ -265,12 +265,14 @@ export class IncidentService {
         .executeTakeFirst();
       if (!p) throw new PublishingError('not_found');
       await appendRecord(tx, actor, postId, 'post.resumed', { publishedLate: true });
+      // A lease on a waiting variant is a move's fence (until its new time): "now" overrides it.
       return (
         await tx
-          .selectFrom('post_variants')
-          .select('id')
+          .updateTable('post_variants')
+          .set({ lease_until: null })
           .where('post_id', '=', postId)
           .where('status', '=', 'scheduled')
+          .returning('id')
           .execute()
       ).map((v) => v.id);
     });

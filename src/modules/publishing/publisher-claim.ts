@@ -28,6 +28,8 @@ export type Claim = {
   intendedAt: Date;
   attemptId: string;
   attemptNumber: number;
+  /** Until when this worker owns the variant; renewed before a late send (Publisher.holdLease). */
+  leaseUntil: Date;
   media: NonNullable<PostInput['media']>;
 };
 
@@ -137,6 +139,7 @@ export async function claimVariants(
         intendedAt: new Date(r.intended_at ?? now),
         attemptId: r.attempt_id!,
         attemptNumber: r.attempt_count!,
+        leaseUntil,
         media: media
           .filter((m) => m.post_id === r.post_id)
           .map((m) => ({
@@ -163,4 +166,30 @@ export async function warmClaimConnections(db: Db, councilId: string, connection
       claimVariants(db, councilId, [], new Date(), 1).catch(() => undefined),
     ),
   );
+}
+
+/**
+ * Extends a claim's lease if this worker still holds it (the lease is the one it took, and the
+ * variant is still publishing); false when it has run out and another worker may have taken it.
+ */
+export async function renewLease(
+  db: Db,
+  councilId: string,
+  claim: Claim,
+  leaseSeconds: number,
+): Promise<boolean> {
+  const until = new Date(Date.now() + leaseSeconds * 1000);
+  const row = await withCouncil(db, councilId, (tx) =>
+    tx
+      .updateTable('post_variants')
+      .set({ lease_until: until })
+      .where('id', '=', claim.variantId)
+      .where('status', '=', 'publishing')
+      .where('lease_until', '=', claim.leaseUntil)
+      .returning('id')
+      .executeTakeFirst(),
+  );
+  if (!row) return false;
+  claim.leaseUntil = until;
+  return true;
 }

@@ -30,7 +30,7 @@ import {
   type PostInput,
   type Published,
 } from '../channels/index.ts';
-import { claimVariants, warmClaimConnections, type Claim } from './publisher-claim.ts';
+import { claimVariants, renewLease, warmClaimConnections, type Claim } from './publisher-claim.ts';
 import { explain, recordFailure, recordSuccesses, type Sent } from './publisher-record.ts';
 import { sweepLostWork } from './publisher-sweep.ts';
 import { appendRecord } from './records.ts';
@@ -127,7 +127,7 @@ export class Publisher {
     private readonly channelAccounts: ChannelAccountsService,
     opts: PublisherOptions = {},
   ) {
-    this.leaseSeconds = opts.leaseSeconds ?? 90;
+    this.leaseSeconds = opts.leaseSeconds ?? 150;
     this.maxAttempts = opts.maxAttempts ?? 8;
     this.baseRetrySeconds = opts.baseRetrySeconds ?? 5;
     this.requeueAfterSeconds = opts.requeueAfterSeconds ?? 60;
@@ -273,6 +273,8 @@ export class Publisher {
       claims.map(async (claim) => {
         try {
           const result = await this.gateFor(claim.accountId).run(async () => {
+            // A claim that waited long for its account's turn must still be ours to send.
+            if (!(await this.holdLease(councilId, claim))) return undefined;
             const t = performance.now();
             try {
               return await this.send(councilId, claim);
@@ -280,7 +282,8 @@ export class Publisher {
               sendMs.push(performance.now() - t);
             }
           });
-          sent.push({ claim, ...result });
+          if (result) sent.push({ claim, ...result });
+          else outcomes.set(claim.variantId, 'busy');
         } catch (error) {
           failed.push({ claim, error });
         }
@@ -302,6 +305,19 @@ export class Publisher {
       recordMs: performance.now() - sentAt,
     });
     return outcomes;
+  }
+
+  /**
+   * Before a send, makes sure the lease outlasts it: a chunk's variants wait their turn behind
+   * the account's other sends (at most `perAccountConcurrency` at a time), and a slow network
+   * can make that longer than the lease, after which the sweep would give the variant to
+   * another worker. With less than half the lease left it is renewed, only if still ours; if it
+   * has already run out the send is left to whoever holds it now. A send (a few requests of at
+   * most 15 s each) fits in the half lease that is left.
+   */
+  private async holdLease(councilId: string, claim: Claim): Promise<boolean> {
+    if (claim.leaseUntil.getTime() - Date.now() > (this.leaseSeconds * 1000) / 2) return true;
+    return renewLease(this.db, councilId, claim, this.leaseSeconds);
   }
 
   private gateFor(accountId: string): Gate {

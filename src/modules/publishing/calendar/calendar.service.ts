@@ -243,9 +243,16 @@ export class CalendarService {
           'schedule-day': `That date is in a pre-election period and “${post.title}” names ${mentions.join(', ')}, so it would need the pre-election approval it did not have: choose a date outside the period, or edit the post and submit it again`,
         });
       const from = post.scheduled_at ? new Date(post.scheduled_at) : null;
+      // A post missed while incident mode was on stays paused for review; moving it to a new
+      // time is that review, so once no incident is open it is resumed (left paused, it would
+      // be skipped at its new time too). During an incident, ending it resumes future posts.
+      const isResumed =
+        post.paused_at !== null &&
+        !(await tx.selectFrom('incidents').select('id').where('ended_at', 'is', null).executeTakeFirst());
       await tx
         .updateTable('posts')
         .set({
+          ...(isResumed ? { paused_at: null } : {}),
           scheduled_at: at,
           updated_at: new Date(),
           // A post held because its approval was late is no longer late once moved ahead.
@@ -261,6 +268,7 @@ export class CalendarService {
       const change = {
         from: from?.toISOString() ?? null,
         to: at.toISOString(),
+        ...(isResumed ? { resumedAfterIncident: true } : {}),
         ...(mentions.length ? { electionMentions: mentions } : {}),
       };
       await appendRecord(tx, actor, postId, 'post.rescheduled', change);

@@ -67,6 +67,20 @@ export class ImportService {
     });
     if (!read.ok) return { ok: false, problems: read.problems, fieldErrors: {} };
     const definition = templateOf(format.template)!;
+    // Each time was a real clock time, but not every one exists in the UK: 01:30 on the night
+    // the clocks go forward never happens. Such a row is the file's fault, reported like the rest.
+    const unreal = definition.post.event ? read.rows.filter((r) => !eventSpan(definition, r.values)) : [];
+    if (unreal.length)
+      return {
+        ok: false,
+        fieldErrors: {},
+        problems: unreal.map((r) => ({
+          row: r.row,
+          column: 'end_time',
+          message:
+            'The start or finish time does not happen in the UK that day (the clocks go forward from 1am to 2am), or the event finishes before it starts: change start_time or end_time',
+        })),
+      };
 
     const importId = await withCouncil(this.db, actor.councilId, async (tx) => {
       // One import at a time per council, so two uploads of one file cannot both draft.
