@@ -36,7 +36,6 @@ const publishing = createPublishing({
     baseRetrySeconds: 1,
     requeueAfterSeconds: Number(requeueAfter ?? 60),
     lostJobAfterSeconds: Number(lostJobAfter ?? 600),
-    ...(process.env.PUBLISHING_CHUNK_SIZE ? { chunkSize: Number(process.env.PUBLISHING_CHUNK_SIZE) } : {}),
     ...(isReportingStats ? { onChunk: (t: ChunkTiming) => void timings.push(t) } : {}),
   },
 });

@@ -4,7 +4,8 @@
  * advice (plain English, hashtags) except the pre-election warning, which adds an approval.
  */
 import { findUrls } from '../channels/index.ts';
-import { dateKey, londonDate } from './calendar/calendar-range.ts';
+import { dateKey } from './calendar/calendar-range.ts';
+import { londonDate } from './schedule.ts';
 
 /**
  * Words the GOV.UK style guide asks writers to avoid, with what to say instead. Source:

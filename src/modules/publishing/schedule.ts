@@ -18,6 +18,9 @@ const partsFormat = new Intl.DateTimeFormat('en-GB', {
 
 export type LocalDateTime = { year: number; month: number; day: number; hour: number; minute: number };
 
+/** A calendar date in London, without a time. */
+export type LocalDate = { year: number; month: number; day: number };
+
 /** The London wall-clock reading of an instant. */
 export function toLondon(instant: Date): LocalDateTime {
   const p = Object.fromEntries(partsFormat.formatToParts(instant).map((x) => [x.type, x.value]));
@@ -148,4 +151,10 @@ export function toFields(at: Date | null | undefined): DateFields {
     year: String(l.year),
     time: `${String(l.hour).padStart(2, '0')}:${String(l.minute).padStart(2, '0')}`,
   };
+}
+
+/** The London date of an instant (the day a post, an event or a pre-election period falls on). */
+export function londonDate(instant: Date): LocalDate {
+  const l = toLondon(instant);
+  return { year: l.year, month: l.month, day: l.day };
 }

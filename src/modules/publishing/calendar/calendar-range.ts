@@ -4,12 +4,13 @@
  * and 25 on the last Sunday of October; each day's bounds are computed from its own midnight
  * rather than by adding 24 hours, which would drift by an hour across a clock change.
  */
-import { fromLondon, toLondon } from '../schedule.ts';
+import { fromLondon, londonDate, type LocalDate } from '../schedule.ts';
+
+export { londonDate, type LocalDate };
 
 export type CalendarView = 'week' | 'month';
 
 /** A London calendar date. */
-export type LocalDate = { year: number; month: number; day: number };
 
 export type CalendarDay = {
   /** YYYY-MM-DD, London. */
@@ -66,11 +67,6 @@ export function startOfDay(d: LocalDate): Date {
   // Midnight exists on every day in Europe/London; a zone where it does not is not supported.
   if (!at) throw new Error(`No midnight on ${dateKey(d)} in Europe/London`);
   return at;
-}
-
-export function londonDate(instant: Date): LocalDate {
-  const l = toLondon(instant);
-  return { year: l.year, month: l.month, day: l.day };
 }
 
 const monthNames = [

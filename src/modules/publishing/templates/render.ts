@@ -6,10 +6,11 @@
 import type { FieldErrors } from '../../../web/forms.ts';
 import type { Gazetteer } from '../../councils/index.ts';
 import { isWebAddress } from '../checks.ts';
-import { fromLondon, toLondon } from '../schedule.ts';
+import { fromLondon, toLondon, type LocalDate } from '../schedule.ts';
+
+export { londonDate, type LocalDate } from '../schedule.ts';
 import type { Choice, TemplateDefinition, TemplateField, Wording } from './definitions.ts';
 
-export type LocalDate = { year: number; month: number; day: number };
 export type LocalTime = { hour: number; minute: number };
 
 export type Value =
@@ -413,10 +414,4 @@ export function renderWording(wording: Wording, values: Values, now: Date): Rend
     bodyCy: fillWording(wording.bodyCy, values, 'cy', now),
     shortCy: fillWording(wording.shortCy, values, 'cy', now),
   };
-}
-
-/** The London date of an instant, for the import's dates. */
-export function londonDate(at: Date): LocalDate {
-  const l = toLondon(at);
-  return { year: l.year, month: l.month, day: l.day };
 }
